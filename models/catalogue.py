@@ -1,0 +1,153 @@
+"""The metric catalogue: every metric pillarwatch exports, with its kind, labels and meaning.
+
+This is the single source the exporter (streams/metrics.py), the dashboards check, the
+contract test and docs/metrics.md are held to. Labels come only from ALLOWED_LABELS: never
+contact ids, customer ids or text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["ALLOWED_LABELS", "CATALOGUE", "WINDOWS", "MetricSpec", "spec"]
+
+Kind = Literal["counter", "gauge", "histogram"]
+
+ALLOWED_LABELS = frozenset(
+    {"queue", "channel", "window", "pillar", "component", "type", "reason", "outcome", "state"}
+)
+WINDOWS = ("5m", "1h")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One exported metric. `name` is the full Prometheus name (with `_total` for counters)."""
+
+    name: str
+    kind: Kind
+    labels: tuple[str, ...]
+    help: str
+
+
+_QC = ("queue", "channel")
+_QCW = ("queue", "channel", "window")
+
+CATALOGUE: tuple[MetricSpec, ...] = (
+    # pipeline
+    MetricSpec("pillarwatch_events_total", "counter", ("type",), "Accepted input events."),
+    MetricSpec(
+        "pillarwatch_events_rejected_total", "counter", ("reason",), "Dead-lettered input events."
+    ),
+    MetricSpec(
+        "pillarwatch_events_duplicate_total", "counter", (), "Dropped duplicate events (event_id)."
+    ),
+    MetricSpec(
+        "pillarwatch_events_late_total",
+        "counter",
+        (),
+        "Events later than the allowed lateness: applied to contact state, not to closed minutes.",
+    ),
+    MetricSpec(
+        "pillarwatch_event_lag_seconds",
+        "histogram",
+        (),
+        "Processing time minus event time, at the first hop.",
+    ),
+    MetricSpec(
+        "pillarwatch_labels_folded_total",
+        "counter",
+        (),
+        "Label values folded into 'other' because the label-value cap was reached.",
+    ),
+    # contacts, as they happen
+    MetricSpec(
+        "pillarwatch_contacts_total",
+        "counter",
+        ("queue", "channel", "outcome"),
+        "Queue outcomes: answered, abandoned, short_abandoned.",
+    ),
+    MetricSpec(
+        "pillarwatch_wait_seconds", "histogram", _QC, "Wait in queue of answered contacts."
+    ),
+    MetricSpec(
+        "pillarwatch_handle_seconds", "histogram", _QC, "Handle time: talk + hold + wrap-up."
+    ),
+    MetricSpec(
+        "pillarwatch_queue_waiting_contacts", "gauge", _QC, "Contacts waiting in queue now."
+    ),
+    MetricSpec(
+        "pillarwatch_queue_longest_wait_seconds",
+        "gauge",
+        _QC,
+        "Wait so far of the oldest contact waiting in queue now.",
+    ),
+    # rolling measures, per window
+    MetricSpec(
+        "pillarwatch_service_level_ratio",
+        "gauge",
+        _QCW,
+        "Answered within target / (offered - short abandons).",
+    ),
+    MetricSpec(
+        "pillarwatch_abandon_ratio",
+        "gauge",
+        _QCW,
+        "Abandoned (not short) / (offered - short abandons).",
+    ),
+    MetricSpec(
+        "pillarwatch_average_speed_of_answer_seconds",
+        "gauge",
+        _QCW,
+        "Mean wait of answered contacts.",
+    ),
+    MetricSpec(
+        "pillarwatch_average_handle_seconds", "gauge", _QCW, "Mean handle time of ended contacts."
+    ),
+    MetricSpec(
+        "pillarwatch_transfer_ratio", "gauge", _QCW, "Handled contacts with at least one transfer."
+    ),
+    MetricSpec(
+        "pillarwatch_repeat_contact_ratio",
+        "gauge",
+        _QCW,
+        "Contacts whose customer had another contact within the repeat window before.",
+    ),
+    MetricSpec(
+        "pillarwatch_first_contact_resolution_ratio",
+        "gauge",
+        _QCW,
+        "Resolved at wrap-up and not followed by a repeat contact.",
+    ),
+    MetricSpec(
+        "pillarwatch_apology_coverage_ratio",
+        "gauge",
+        _QCW,
+        "Contacts with a customer complaint in which the agent apologised.",
+    ),
+    MetricSpec(
+        "pillarwatch_window_contacts",
+        "gauge",
+        _QCW,
+        "Contacts offered in the window (the volume behind every ratio).",
+    ),
+    MetricSpec(
+        "pillarwatch_pillar_score",
+        "gauge",
+        ("pillar", "queue", "channel", "window"),
+        "Pillar score 0..100.",
+    ),
+    MetricSpec(
+        "pillarwatch_pillar_component_score",
+        "gauge",
+        ("pillar", "component", "queue", "channel", "window"),
+        "A component of a pillar score, 0..100.",
+    ),
+)
+
+_BY_NAME = {m.name: m for m in CATALOGUE}
+
+
+def spec(name: str) -> MetricSpec:
+    """The catalogue entry for `name`; KeyError for a metric that is not in the contract."""
+    return _BY_NAME[name]
