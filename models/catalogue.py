@@ -67,9 +67,7 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         ("queue", "channel", "outcome"),
         "Queue outcomes: answered, abandoned, short_abandoned.",
     ),
-    MetricSpec(
-        "pillarwatch_wait_seconds", "histogram", _QC, "Wait in queue of answered contacts."
-    ),
+    MetricSpec("pillarwatch_wait_seconds", "histogram", _QC, "Wait in queue of answered contacts."),
     MetricSpec(
         "pillarwatch_handle_seconds", "histogram", _QC, "Handle time: talk + hold + wrap-up."
     ),
