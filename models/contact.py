@@ -18,9 +18,9 @@ from typing import Any
 
 from models.config import Config
 from models.events import Event
-from models.markers import APOLOGY, COMPLAINT
+from models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
 
-__all__ = ["ContactState", "Outcome", "Summary", "apply"]
+__all__ = ["ContactState", "Outcome", "Summary", "apply", "relevant_markers"]
 
 
 @dataclass(slots=True)
@@ -87,6 +87,18 @@ class Summary:
     segment: str | None = None
     customer_id: str | None = None
     first_ts: float | None = None
+
+
+def relevant_markers(event: Event) -> int:
+    """Markers of a message that can change state: complaints by customers, the rest by agents."""
+    if event.text is None:
+        return 0
+    found = detect(event.text, event.lang)
+    if event.role == "customer":
+        return found & COMPLAINT
+    if event.role == "agent":
+        return found & (APOLOGY | EMPATHY)
+    return 0
 
 
 def apply(

@@ -17,31 +17,16 @@ from faust.types import StreamT
 from prometheus_client.core import GaugeMetricFamily
 
 from models.catalogue import spec
-from models.contact import ContactState, Outcome, apply
+from models.contact import ContactState, Outcome, apply, relevant_markers
 from models.dedupe import RecentIds
 from models.events import Event, Rejection, decode
-from models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
 from models.summaries import to_wire, wire_key
 from streams.metrics import ScrapeCollector, gauge_family
 
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
 
-__all__ = ["install", "relevant_markers"]
-
-_AGENT_MARKERS = APOLOGY | EMPATHY
-
-
-def relevant_markers(event: Event) -> int:
-    """Markers of a message that can change state: complaints by customers, the rest by agents."""
-    if event.text is None:
-        return 0
-    found = detect(event.text, event.lang)
-    if event.role == "customer":
-        return found & COMPLAINT
-    if event.role == "agent":
-        return found & _AGENT_MARKERS
-    return 0
+__all__ = ["install"]
 
 
 def install(app: PillarwatchApp) -> None:
