@@ -7,7 +7,9 @@ before its `queued` ends with the same summaries. Rules for impossible sequences
 - a second `answered` or `abandoned` keeps the earliest time (first one wins);
 - `ended` with `queued` but no answer and no abandon is an abandon at the end time;
 - `abandoned` after `answered` is ignored (the customer hung up on the agent: not an abandon);
-- a hold that ends without having started is ignored;
+- holds are paired by time at the end: each start with the first later end; an unpaired
+  start or end adds nothing;
+- lists of times (holds, transfers, apologies) keep at most MAX_TIMES entries each;
 - a transfer to the contact's own queue is counted as a transfer (a re-queue is still effort).
 """
 
@@ -21,6 +23,8 @@ from models.events import Event
 from models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
 
 __all__ = ["ContactState", "Outcome", "Summary", "apply", "relevant_markers"]
+
+MAX_TIMES = 32  # bounds per-contact state whatever a producer sends
 
 
 @dataclass(slots=True)
@@ -37,13 +41,13 @@ class ContactState:
     ended_ts: float | None = None
     wrapped_ts: float | None = None
     resolved: bool | None = None
-    hold_open_ts: float | None = None
-    hold_seconds: float = 0.0
-    holds: int = 0
+    # Times, not running totals, so that any arrival order gives the same summary.
+    hold_starts: list[float] = field(default_factory=list)
+    hold_ends: list[float] = field(default_factory=list)
     transfer_ts: list[float] = field(default_factory=list)
     markers: int = 0
-    complaint_ts: float | None = None
-    apology_ts: float | None = None  # first apology at or after the first complaint
+    complaint_ts: float | None = None  # the first complaint
+    apology_times: list[float] = field(default_factory=list)
     outcome_sent: bool = False
     summary_sent: bool = False
     last_ts: float = 0.0
@@ -86,7 +90,6 @@ class Summary:
     complaint_to_apology: float | None
     segment: str | None = None
     customer_id: str | None = None
-    first_ts: float | None = None
 
 
 def relevant_markers(event: Event) -> int:
@@ -157,21 +160,21 @@ def _wrapped(s: ContactState, e: Event, _m: int) -> None:
             s.resolved = e.resolved
 
 
+def _add_time(times: list[float], ts: float) -> None:
+    if ts not in times and len(times) < MAX_TIMES:
+        times.append(ts)
+
+
 def _transferred(s: ContactState, e: Event, _m: int) -> None:
-    if e.ts not in s.transfer_ts and len(s.transfer_ts) < 32:
-        s.transfer_ts.append(e.ts)
+    _add_time(s.transfer_ts, e.ts)
 
 
 def _hold_started(s: ContactState, e: Event, _m: int) -> None:
-    if s.hold_open_ts is None:
-        s.hold_open_ts = e.ts
+    _add_time(s.hold_starts, e.ts)
 
 
 def _hold_ended(s: ContactState, e: Event, _m: int) -> None:
-    if s.hold_open_ts is not None and e.ts >= s.hold_open_ts:
-        s.hold_seconds += e.ts - s.hold_open_ts
-        s.holds += 1
-        s.hold_open_ts = None
+    _add_time(s.hold_ends, e.ts)
 
 
 def _message(s: ContactState, e: Event, markers: int) -> None:
@@ -180,8 +183,31 @@ def _message(s: ContactState, e: Event, markers: int) -> None:
         s.complaint_ts = _first(s.complaint_ts, e.ts)
     elif e.role == "agent" and markers & ~COMPLAINT:
         s.markers |= markers & ~COMPLAINT
-        if markers & APOLOGY and s.complaint_ts is not None and e.ts >= s.complaint_ts:
-            s.apology_ts = _first(s.apology_ts, e.ts)
+        if markers & APOLOGY:
+            _add_time(s.apology_times, e.ts)
+
+
+def _holds(s: ContactState) -> tuple[int, float]:
+    """(number of holds, seconds on hold): each start paired with the first end after it."""
+    ends = sorted(s.hold_ends)
+    count, seconds, i = 0, 0.0, 0
+    for start in sorted(s.hold_starts):
+        while i < len(ends) and ends[i] < start:
+            i += 1
+        if i == len(ends):
+            break
+        count += 1
+        seconds += ends[i] - start
+        i += 1
+    return count, seconds
+
+
+def _apology_delay(s: ContactState) -> float | None:
+    """Seconds from the first complaint to the first apology at or after it."""
+    if s.complaint_ts is None:
+        return None
+    after = [t for t in s.apology_times if t >= s.complaint_ts]
+    return min(after) - s.complaint_ts if after else None
 
 
 def _ignore(_s: ContactState, _e: Event, _m: int) -> None:
@@ -231,20 +257,21 @@ def _summary(s: ContactState) -> Summary | None:
     answered = s.answered_ts is not None
     if answered and s.wrapped_ts is None:
         return None  # handle time includes wrap-up: wait for it (or the contact timeout)
+    if s.wrapped_ts is not None and not answered:
+        return None  # a wrap-up means an agent answered: that event is still on its way
     end = max(s.ended_ts, s.wrapped_ts or s.ended_ts)
     s.summary_sent = True
     handle = max(0.0, end - s.answered_ts) if s.answered_ts is not None else None
-    delay = None
-    if s.complaint_ts is not None and s.apology_ts is not None:
-        delay = s.apology_ts - s.complaint_ts
+    delay = _apology_delay(s)
+    holds, hold_seconds = _holds(s)
     return Summary(
         queue=s.queue,
         channel=s.channel,
         ts=end,
         answered=answered,
         handle=handle,
-        holds=s.holds,
-        hold_seconds=s.hold_seconds,
+        holds=holds,
+        hold_seconds=hold_seconds,
         transfers=len(s.transfer_ts),
         wrapped=s.wrapped_ts is not None,
         resolved=s.resolved,
@@ -252,5 +279,4 @@ def _summary(s: ContactState) -> Summary | None:
         complaint_to_apology=delay,
         segment=s.segment,
         customer_id=s.customer_id,
-        first_ts=s.queued_ts if s.queued_ts is not None else s.answered_ts,
     )

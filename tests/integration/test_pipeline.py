@@ -59,8 +59,9 @@ def _mismatches(samples: dict, exp: Expected) -> list[str]:  # type: ignore[type
         for pillar, ps in r.pillars.items():
             check("pillarwatch_pillar_score", ps.score, pillar=pillar, **labels)
             for comp, v in ps.components.items():
-                check("pillarwatch_pillar_component_score", v, pillar=pillar, component=comp,
-                      **labels)
+                check(
+                    "pillarwatch_pillar_component_score", v, pillar=pillar, component=comp, **labels
+                )
     return bad
 
 
@@ -71,9 +72,7 @@ async def _dead_letters(broker: EmbeddedBroker, topic: str) -> list[tuple[bytes,
     await consumer.start()
     try:
         batches = await consumer.getmany(timeout_ms=3000)
-        return [
-            (msg.value, dict(msg.headers)) for msgs in batches.values() for msg in msgs
-        ]
+        return [(msg.value, dict(msg.headers)) for msgs in batches.values() for msg in msgs]
     finally:
         await consumer.stop()
 
@@ -92,24 +91,37 @@ def test_metrics_equal_reference(broker: EmbeddedBroker, tmp_path: Path) -> None
 
     worker.start()
     try:
-        first = wait_for(lambda: (s := worker.samples()) and total(s, "pillarwatch_events_total")
-                         and time.monotonic(), timeout=120, interval=0.1)
+        first = wait_for(
+            lambda: (
+                (s := worker.samples())
+                and total(s, "pillarwatch_events_total")
+                and time.monotonic()
+            ),
+            timeout=120,
+            interval=0.1,
+        )
         assert first, f"worker never counted an event; log: {worker.log.read_text()[-2000:]}"
 
         def all_consumed() -> float | None:
             s = worker.samples()
-            seen = s and (total(s, "pillarwatch_events_total")
-                          + total(s, "pillarwatch_events_rejected_total")
-                          + total(s, "pillarwatch_events_duplicate_total"))
+            seen = s and (
+                total(s, "pillarwatch_events_total")
+                + total(s, "pillarwatch_events_rejected_total")
+                + total(s, "pillarwatch_events_duplicate_total")
+            )
             return time.monotonic() if seen == consumed else None
 
         done = wait_for(all_consumed, timeout=300, interval=0.1)
         assert done, "the worker did not consume every message"
         rate = consumed / max(done - first, 1e-3)
-        print(f"\nintegration run: {consumed} messages in {done - first:.2f}s = {rate:.0f} events/s")
+        print(
+            f"\nintegration run: {consumed} messages in {done - first:.2f}s = {rate:.0f} events/s"
+        )
         # Summaries reach the measures agent a little after the events: wait for agreement.
-        problems = wait_for(lambda: (s := worker.samples()) is not None
-                            and not _mismatches(s, expected), timeout=120)
+        problems = wait_for(
+            lambda: (s := worker.samples()) is not None and not _mismatches(s, expected),
+            timeout=120,
+        )
         samples = worker.samples()
         assert samples is not None
         assert problems, "\n".join(_mismatches(samples, expected)[:30])

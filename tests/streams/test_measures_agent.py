@@ -1,0 +1,68 @@
+"""The measures agent in memory: buckets per minute, windows and scores at scrape time."""
+
+from __future__ import annotations
+
+import asyncio
+
+from models.contact import Outcome, Summary
+from models.summaries import to_wire, wire_key
+from streams.testing import AgentHarness
+
+T0 = 1_772_445_600.0
+KEY = wire_key("billing", "voice").encode()
+
+
+def outcome(dt: float, kind: str, wait: float) -> tuple[bytes, dict[str, object]]:
+    return KEY, to_wire(Outcome("billing", "voice", T0 + dt, kind, wait, wait <= 20))
+
+
+def summary(dt: float, handle: float, resolved: bool) -> tuple[bytes, dict[str, object]]:
+    return KEY, to_wire(
+        Summary("billing", "voice", T0 + dt, True, handle, 0, 0.0, 0, True, resolved, 0, None)
+    )
+
+
+def test_windows_and_scores() -> None:
+    items = [outcome(i * 10, "answered", 10 if i % 4 else 40) for i in range(12)]
+    items += [outcome(125, "abandoned", 60), outcome(126, "short_abandoned", 2)]
+    items += [summary(130 + i, 300, i % 2 == 0) for i in range(10)]
+
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed("measures", items)
+            return h
+
+    h = asyncio.run(go())
+    labels = {"queue": "billing", "channel": "voice", "window": "5m"}
+    # 14 offered, 1 short abandon -> 13 considered; 9 of 12 answered within 20 s
+    assert h.metric("pillarwatch_window_contacts", **labels) == 14
+    assert h.metric("pillarwatch_service_level_ratio", **labels) == 9 / 13
+    assert h.metric("pillarwatch_abandon_ratio", **labels) == 1 / 13
+    assert (
+        h.metric("pillarwatch_average_speed_of_answer_seconds", **labels) == (9 * 10 + 3 * 40) / 12
+    )
+    assert h.metric("pillarwatch_average_handle_seconds", **labels) == 300
+    assert (
+        h.metric(
+            "pillarwatch_pillar_component_score",
+            pillar="resolution",
+            component="resolved_at_wrap_up",
+            **labels,
+        )
+        == 50
+    )
+    score = h.metric("pillarwatch_pillar_score", pillar="time_effort", **labels)
+    assert score is not None and 0 < score < 100
+    assert h.metric("pillarwatch_apology_coverage_ratio", **labels) is None  # no complaints
+
+
+def test_old_minutes_expire_when_a_queue_moves_on() -> None:
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed("measures", [outcome(0, "answered", 5)])
+            assert len(h.table("minute-buckets")) == 1
+            await h.feed("measures", [outcome(62 * 60, "answered", 5)])
+            return h
+
+    h = asyncio.run(go())
+    assert list(h.table("minute-buckets")) == [f"billing\x1fvoice\x1f{int(T0 // 60) + 62}"]
