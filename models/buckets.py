@@ -13,10 +13,11 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from models.contact import Outcome, Summary
+from models.contact import Outcome, Summary, Survey
+from models.journeys import JOURNEY_FIELDS, JourneyDelta
 from models.markers import APOLOGY, COMPLAINT
 
-__all__ = ["FIELDS", "IDX", "WIDTH", "increments", "minute_of", "window_sum"]
+__all__ = ["FIELDS", "IDX", "WIDTH", "Item", "increments", "minute_of", "window_sum"]
 
 FIELDS: Final = (
     "offered",  # answered + abandoned (short ones included)
@@ -34,6 +35,11 @@ FIELDS: Final = (
     "complained",  # contacts in which the customer complained
     "apologised",  # ... and the agent apologised after the complaint
     "apology_delay_sum",
+    *JOURNEY_FIELDS,
+    "csat_sum",
+    "csat_n",
+    "ces_sum",
+    "ces_n",
 )
 IDX: Final = {name: i for i, name in enumerate(FIELDS)}
 WIDTH: Final = len(FIELDS)
@@ -46,8 +52,20 @@ def minute_of(ts: float) -> int:
     return int(ts // 60)
 
 
-def increments(item: Outcome | Summary) -> list[tuple[int, float]]:
+Item = Outcome | Summary | Survey | JourneyDelta
+
+
+def increments(item: Item) -> list[tuple[int, float]]:
     """The (field index, amount) pairs that `item` adds to its minute's bucket."""
+    if isinstance(item, JourneyDelta):
+        return [(IDX[name], amount) for name, amount in item.delta.items()]
+    if isinstance(item, Survey):
+        inc = []
+        if item.csat is not None:
+            inc += [(IDX["csat_sum"], float(item.csat)), (IDX["csat_n"], 1.0)]
+        if item.ces is not None:
+            inc += [(IDX["ces_sum"], float(item.ces)), (IDX["ces_n"], 1.0)]
+        return inc
     if isinstance(item, Outcome):
         inc = [(IDX["offered"], 1.0)]
         if item.outcome == "answered":

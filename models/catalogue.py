@@ -124,6 +124,38 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "Contacts with a customer complaint in which the agent apologised.",
     ),
     MetricSpec(
+        "pillarwatch_complaint_to_apology_seconds",
+        "gauge",
+        _QCW,
+        "Mean time from the customer's first complaint to the agent's first apology after it.",
+    ),
+    MetricSpec(
+        "pillarwatch_journey_contacts",
+        "gauge",
+        _QCW,
+        "Mean contacts per journey, over journeys that ended resolved in the window.",
+    ),
+    MetricSpec(
+        "pillarwatch_journey_channel_switches",
+        "gauge",
+        _QCW,
+        "Mean channel switches per resolved journey.",
+    ),
+    MetricSpec(
+        "pillarwatch_journey_wait_seconds",
+        "gauge",
+        _QCW,
+        "Mean total queue wait across a resolved journey's contacts.",
+    ),
+    MetricSpec(
+        "pillarwatch_journey_resolution_seconds",
+        "gauge",
+        _QCW,
+        "Mean time from a journey's first contact to its resolution.",
+    ),
+    MetricSpec("pillarwatch_csat_average", "gauge", _QCW, "Mean CSAT (1..5) of survey answers."),
+    MetricSpec("pillarwatch_ces_average", "gauge", _QCW, "Mean CES (1..7, 7 = easy) of answers."),
+    MetricSpec(
         "pillarwatch_window_contacts",
         "gauge",
         _QCW,

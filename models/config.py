@@ -17,15 +17,21 @@ __all__ = ["DEFAULT_WEIGHTS", "Config", "ConfigError", "Targets", "load_config"]
 # Default component weights per pillar; docs/metrics.md gives the reasons.
 DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
     "time_effort": {
-        "service_level": 0.35,
-        "speed_of_answer": 0.15,
-        "abandonment": 0.25,
-        "transfers": 0.15,
-        "holds": 0.10,
+        "service_level": 0.25,
+        "speed_of_answer": 0.10,
+        "abandonment": 0.20,
+        "transfers": 0.10,
+        "holds": 0.05,
+        "repeat_contacts": 0.15,
+        "journey_effort": 0.10,
+        "customer_effort": 0.05,
     },
     "resolution": {
-        "resolved_at_wrap_up": 0.6,
-        "apology_coverage": 0.4,
+        "first_contact_resolution": 0.35,
+        "resolved_at_wrap_up": 0.20,
+        "time_to_resolution": 0.15,
+        "apology_coverage": 0.15,
+        "csat": 0.15,
     },
 }
 
@@ -45,6 +51,8 @@ class Targets:
     abandon_ceiling: float = 0.25  # abandonment at which the abandonment component reaches 0
     transfer_ceiling: float = 0.50
     hold_ceiling_seconds: float = 120.0  # mean hold per handled contact at which holds score 0
+    repeat_ceiling: float = 0.30  # repeat-contact ratio at which that component reaches 0
+    resolution_target_seconds: float = 86400.0  # journey start to resolution: full marks within
 
 
 _RANGES: dict[str, tuple[float, float]] = {
@@ -55,6 +63,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "abandon_ceiling": (0.01, 1.0),
     "transfer_ceiling": (0.01, 1.0),
     "hold_ceiling_seconds": (1.0, 3600.0),
+    "repeat_ceiling": (0.01, 1.0),
+    "resolution_target_seconds": (60.0, 90 * 86400.0),
 }
 
 

@@ -22,7 +22,7 @@ from models.config import Config
 from models.events import Event
 from models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
 
-__all__ = ["ContactState", "Outcome", "Summary", "apply", "relevant_markers"]
+__all__ = ["ContactState", "Outcome", "Summary", "Survey", "apply", "relevant_markers", "survey"]
 
 MAX_TIMES = 32  # bounds per-contact state whatever a producer sends
 
@@ -90,6 +90,25 @@ class Summary:
     complaint_to_apology: float | None
     segment: str | None = None
     customer_id: str | None = None
+    contact_id: str | None = None
+    start: float | None = None  # the earliest lifecycle time known (queued, as a rule)
+    wait: float = 0.0  # time in queue before the answer or the abandon
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """A survey answer, counted in the minute it was given, for the contact's queue."""
+
+    queue: str
+    channel: str
+    ts: float
+    csat: int | None
+    ces: int | None
+    nps: int | None
+
+
+def survey(event: Event) -> Survey:
+    return Survey(event.queue, event.channel, event.ts, event.csat, event.ces, event.nps)
 
 
 def relevant_markers(event: Event) -> int:
@@ -124,7 +143,7 @@ def apply(
     outcome = _queue_outcome(state, config)
     if outcome is not None:
         emitted.append(outcome)
-    summary = _summary(state)
+    summary = _summary(state, event.contact_id)
     if summary is not None:
         emitted.append(summary)
     return state, emitted
@@ -251,7 +270,7 @@ def _queue_outcome(s: ContactState, config: Config) -> Outcome | None:
     return Outcome(s.queue, s.channel, gone, kind, wait, False)
 
 
-def _summary(s: ContactState) -> Summary | None:
+def _summary(s: ContactState, contact_id: str) -> Summary | None:
     if s.summary_sent or s.ended_ts is None:
         return None
     answered = s.answered_ts is not None
@@ -264,6 +283,9 @@ def _summary(s: ContactState) -> Summary | None:
     handle = max(0.0, end - s.answered_ts) if s.answered_ts is not None else None
     delay = _apology_delay(s)
     holds, hold_seconds = _holds(s)
+    known = [t for t in (s.queued_ts, s.answered_ts, s.abandoned_ts, s.ended_ts) if t is not None]
+    gone = next((t for t in (s.answered_ts, s.abandoned_ts, s.ended_ts) if t is not None), None)
+    wait = max(0.0, gone - s.queued_ts) if gone is not None and s.queued_ts is not None else 0.0
     return Summary(
         queue=s.queue,
         channel=s.channel,
@@ -279,4 +301,7 @@ def _summary(s: ContactState) -> Summary | None:
         complaint_to_apology=delay,
         segment=s.segment,
         customer_id=s.customer_id,
+        contact_id=contact_id,
+        start=min(known),
+        wait=wait,
     )

@@ -23,6 +23,14 @@ class Measures:
     resolved_ratio: float | None
     apology_coverage: float | None
     complaint_to_apology: float | None
+    repeat_ratio: float | None
+    first_contact_resolution: float | None
+    journey_contacts: float | None
+    journey_switches: float | None
+    journey_wait: float | None
+    journey_duration: float | None
+    csat: float | None
+    ces: float | None
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -47,4 +55,12 @@ def measures(total: Vector) -> Measures:
         resolved_ratio=_ratio(v[IDX["resolved"]], v[IDX["wrapped"]]),
         apology_coverage=_ratio(v[IDX["apologised"]], v[IDX["complained"]]),
         complaint_to_apology=_ratio(v[IDX["apology_delay_sum"]], v[IDX["apologised"]]),
+        repeat_ratio=_ratio(v[IDX["repeats"]], v[IDX["with_customer"]]),
+        first_contact_resolution=_ratio(v[IDX["fcr_resolved"]], v[IDX["fcr_eligible"]]),
+        journey_contacts=_ratio(v[IDX["journey_contacts"]], v[IDX["journeys"]]),
+        journey_switches=_ratio(v[IDX["journey_switches"]], v[IDX["journeys"]]),
+        journey_wait=_ratio(v[IDX["journey_wait_sum"]], v[IDX["journeys"]]),
+        journey_duration=_ratio(v[IDX["journey_duration_sum"]], v[IDX["journeys"]]),
+        csat=_ratio(v[IDX["csat_sum"]], v[IDX["csat_n"]]),
+        ces=_ratio(v[IDX["ces_sum"]], v[IDX["ces_n"]]),
     )

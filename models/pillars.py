@@ -43,11 +43,29 @@ def components(m: Measures, t: Targets) -> dict[str, dict[str, float]]:
         te["transfers"] = _clamp(1.0 - m.transfer_ratio / t.transfer_ceiling)
     if m.average_hold is not None:
         te["holds"] = _clamp(1.0 - m.average_hold / t.hold_ceiling_seconds)
+    if m.repeat_ratio is not None:
+        te["repeat_contacts"] = _clamp(1.0 - m.repeat_ratio / t.repeat_ceiling)
+    if m.journey_contacts is not None and m.journey_contacts > 0:
+        # one contact per resolved journey is full marks; two is half
+        te["journey_effort"] = _clamp(1.0 / m.journey_contacts)
+    if m.ces is not None:
+        te["customer_effort"] = _clamp((m.ces - 1.0) / 6.0)  # CES 1..7, 7 = very easy
     res: dict[str, float] = {}
+    if m.first_contact_resolution is not None:
+        res["first_contact_resolution"] = _clamp(m.first_contact_resolution)
     if m.resolved_ratio is not None:
         res["resolved_at_wrap_up"] = _clamp(m.resolved_ratio)
+    if m.journey_duration is not None:
+        ttr = m.journey_duration
+        res["time_to_resolution"] = (
+            100.0
+            if ttr <= t.resolution_target_seconds
+            else _clamp(t.resolution_target_seconds / ttr)
+        )
     if m.apology_coverage is not None:
         res["apology_coverage"] = _clamp(m.apology_coverage)
+    if m.csat is not None:
+        res["csat"] = _clamp((m.csat - 1.0) / 4.0)  # CSAT 1..5
     return {"time_effort": te, "resolution": res}
 
 

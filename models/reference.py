@@ -11,10 +11,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from models.buckets import WIDTH, increments, minute_of
+from models.buckets import WIDTH, Item, increments, minute_of
 from models.config import Config
-from models.contact import ContactState, Outcome, Summary, apply, relevant_markers
+from models.contact import ContactState, Outcome, apply, relevant_markers, survey
 from models.events import Rejection, decode
+from models.journeys import JourneyState, add_contact, deltas, from_summary
 from models.windows import WindowResult, evaluate
 
 __all__ = ["Expected", "reference"]
@@ -26,7 +27,7 @@ class Expected:
     rejected: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     contacts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-    emitted: list[Outcome | Summary] = field(default_factory=list)
+    emitted: list[Item] = field(default_factory=list)
     windows: list[WindowResult] = field(default_factory=list)
 
 
@@ -35,6 +36,15 @@ def reference(messages: Iterable[bytes], config: Config) -> Expected:
     seen: set[str] = set()
     states: dict[str, ContactState] = {}
     buckets: dict[tuple[str, str, int], list[float]] = {}
+    journeys: dict[str, JourneyState] = {}
+
+    def count(item: Item) -> None:
+        out.emitted.append(item)
+        key = (item.queue, item.channel, minute_of(item.ts))
+        vector = buckets.setdefault(key, [0.0] * WIDTH)
+        for index, amount in increments(item):
+            vector[index] += amount
+
     for raw in messages:
         event = decode(raw)
         if isinstance(event, Rejection):
@@ -45,6 +55,9 @@ def reference(messages: Iterable[bytes], config: Config) -> Expected:
             continue
         seen.add(event.event_id)
         out.events[event.type] += 1
+        if event.type == "survey.answered":
+            count(survey(event))
+            continue
         markers = relevant_markers(event) if event.type == "contact.message" else 0
         if event.type == "contact.message" and not markers:
             continue
@@ -54,12 +67,16 @@ def reference(messages: Iterable[bytes], config: Config) -> Expected:
         else:
             states[event.contact_id] = state
         for item in emitted:
-            out.emitted.append(item)
+            count(item)
             if isinstance(item, Outcome):
                 out.contacts[(item.queue, item.channel, item.outcome)] += 1
-            key = (item.queue, item.channel, minute_of(item.ts))
-            vector = buckets.setdefault(key, [0.0] * WIDTH)
-            for index, amount in increments(item):
-                vector[index] += amount
+            elif item.customer_id:
+                window = config.targets(item.queue, item.segment).repeat_window_seconds
+                contact = from_summary(item, window)
+                journeys[item.customer_id], corrections = add_contact(
+                    journeys.get(item.customer_id), contact
+                )
+                for delta in deltas(corrections):
+                    count(delta)
     out.windows = evaluate(((q, c, m, v) for (q, c, m), v in buckets.items()), config)
     return out

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from models.contact import Outcome, Summary
+from models.contact import Outcome, Summary, Survey
+from models.journeys import JourneyDelta
 
-__all__ = ["from_wire", "to_wire", "wire_key"]
+__all__ = ["WireItem", "from_wire", "to_wire", "wire_key"]
 
 SEP = "\x1f"  # unit separator: cannot occur in a sane queue or channel name
 
@@ -17,11 +18,20 @@ def wire_key(queue: str, channel: str) -> str:
     return f"{queue}{SEP}{channel}"
 
 
-def to_wire(item: Outcome | Summary) -> dict[str, Any]:
-    kind = "outcome" if isinstance(item, Outcome) else "summary"
-    return {"kind": kind, **asdict(item)}
+WireItem = Outcome | Summary | Survey | JourneyDelta
+_KINDS: dict[str, type[WireItem]] = {
+    "outcome": Outcome,
+    "summary": Summary,
+    "survey": Survey,
+    "journey": JourneyDelta,
+}
+_NAMES = {cls: name for name, cls in _KINDS.items()}
 
 
-def from_wire(doc: dict[str, Any]) -> Outcome | Summary:
+def to_wire(item: WireItem) -> dict[str, Any]:
+    return {"kind": _NAMES[type(item)], **asdict(item)}
+
+
+def from_wire(doc: dict[str, Any]) -> WireItem:
     body = {k: v for k, v in doc.items() if k != "kind"}
-    return Outcome(**body) if doc.get("kind") == "outcome" else Summary(**body)
+    return _KINDS[doc["kind"]](**body)

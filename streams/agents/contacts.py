@@ -17,7 +17,7 @@ from faust.types import StreamT
 from prometheus_client.core import GaugeMetricFamily
 
 from models.catalogue import spec
-from models.contact import ContactState, Outcome, apply, relevant_markers
+from models.contact import ContactState, Outcome, apply, relevant_markers, survey
 from models.dedupe import RecentIds
 from models.events import Event, Rejection, decode
 from models.summaries import to_wire, wire_key
@@ -65,6 +65,13 @@ def install(app: PillarwatchApp) -> None:
         key = event.contact_id.encode()
         if raw_key != key:
             await by_contact.send(key=key, value=raw_value)
+            return
+        if event.type == "survey.answered":
+            # Surveys come after the contact has ended (and its state is gone): they carry
+            # queue and channel themselves and are counted in the minute they are answered.
+            answer = survey(event)
+            key = wire_key(answer.queue, answer.channel).encode()
+            await summaries.send(key=key, value=to_wire(answer))
             return
         markers = 0
         if event.type == "contact.message":

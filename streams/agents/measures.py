@@ -15,14 +15,14 @@ from prometheus_client.core import GaugeMetricFamily
 
 from models.buckets import WIDTH, increments, minute_of
 from models.catalogue import spec
-from models.summaries import SEP, from_wire
+from models.summaries import SEP, WireItem, from_wire
 from models.windows import RETAIN_MINUTES, WindowResult, evaluate
 from streams.metrics import ScrapeCollector, gauge_family
 
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
 
-__all__ = ["MEASURE_GAUGES", "install", "result_samples"]
+__all__ = ["MEASURE_GAUGES", "add", "install", "result_samples"]
 
 # metric name -> the Measures attribute it exports
 MEASURE_GAUGES = {
@@ -32,6 +32,15 @@ MEASURE_GAUGES = {
     "pillarwatch_average_handle_seconds": "average_handle",
     "pillarwatch_transfer_ratio": "transfer_ratio",
     "pillarwatch_apology_coverage_ratio": "apology_coverage",
+    "pillarwatch_complaint_to_apology_seconds": "complaint_to_apology",
+    "pillarwatch_repeat_contact_ratio": "repeat_ratio",
+    "pillarwatch_first_contact_resolution_ratio": "first_contact_resolution",
+    "pillarwatch_journey_contacts": "journey_contacts",
+    "pillarwatch_journey_channel_switches": "journey_switches",
+    "pillarwatch_journey_wait_seconds": "journey_wait",
+    "pillarwatch_journey_resolution_seconds": "journey_duration",
+    "pillarwatch_csat_average": "csat",
+    "pillarwatch_ces_average": "ces",
 }
 
 
@@ -59,6 +68,39 @@ def result_samples(results: list[WindowResult]) -> Iterator[GaugeMetricFamily]:
     yield component
 
 
+LATEST = "latest"  # per queue, the newest minute with a bucket: expiry and the too-late check
+
+
+def add(buckets: Any, item: WireItem) -> bool:
+    """Add `item` to its minute bucket; False if that minute already left every window.
+
+    Called while processing a message keyed by the item's queue and channel, so every key
+    touched here (same prefix) belongs to that message's partition: Faust writes the changelog
+    record, tombstones included, to the right partition.
+    """
+    minute = minute_of(item.ts)
+    prefix = f"{item.queue}{SEP}{item.channel}{SEP}"
+    latest = buckets.get(prefix + LATEST)
+    if latest is not None and minute <= latest - RETAIN_MINUTES:
+        return False
+    key = f"{prefix}{minute}"
+    vector = buckets.get(key)
+    if vector is None:
+        vector = [0.0] * WIDTH
+        if latest is None or minute > latest:
+            if latest is not None:
+                # Expire the minutes that the new latest minute pushes out of every window.
+                first = max(latest - RETAIN_MINUTES + 1, minute - 2 * RETAIN_MINUTES)
+                for old in range(first, minute - RETAIN_MINUTES + 1):
+                    if f"{prefix}{old}" in buckets:
+                        del buckets[f"{prefix}{old}"]
+            buckets[prefix + LATEST] = minute
+    for index, amount in increments(item):
+        vector[index] += amount
+    buckets[key] = vector
+    return True
+
+
 def install(app: PillarwatchApp) -> None:
     s = app.settings
     summaries = app.topic(
@@ -70,22 +112,7 @@ def install(app: PillarwatchApp) -> None:
     @app.agent(summaries, name="measures")
     async def measures_agent(stream: StreamT[Any]) -> None:
         async for doc in stream:
-            item = from_wire(doc)
-            minute = minute_of(item.ts)
-            prefix = f"{item.queue}{SEP}{item.channel}{SEP}"
-            key = f"{prefix}{minute}"
-            vector = buckets.get(key)
-            if vector is None:
-                vector = [0.0] * WIDTH
-                # A new minute for this queue: expire its buckets that fell out of every window.
-                # Same key prefix -> same partition as this event, so the tombstones land in the
-                # right changelog partition.
-                for old in range(minute - 2 * RETAIN_MINUTES, minute - RETAIN_MINUTES + 1):
-                    if f"{prefix}{old}" in buckets:
-                        del buckets[f"{prefix}{old}"]
-            for index, amount in increments(item):
-                vector[index] += amount
-            buckets[key] = vector
+            add(buckets, from_wire(doc))
 
     def window_gauges() -> Iterator[GaugeMetricFamily]:
         rows = []
@@ -93,6 +120,8 @@ def install(app: PillarwatchApp) -> None:
             if vector is None:
                 continue
             queue, channel, minute = key.split(SEP)
+            if minute == LATEST:
+                continue
             rows.append((label(queue), channel, int(minute), vector))
         yield from result_samples(evaluate(rows, s.config))
 

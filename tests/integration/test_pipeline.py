@@ -87,6 +87,17 @@ def test_metrics_equal_reference(broker: EmbeddedBroker, tmp_path: Path) -> None
     assert sent == len(lines)
     expected = reference(lines, Config())
     assert expected.rejected == {"not_json": 1} and expected.duplicates == 1
+    hour = [r.measures for r in expected.windows if r.window == "1h"]
+    # the stream exercises every measure the test compares, journeys and surveys included
+    for attr in (
+        "repeat_ratio",
+        "first_contact_resolution",
+        "journey_contacts",
+        "csat",
+        "apology_coverage",
+        "transfer_ratio",
+    ):
+        assert any(getattr(m, attr) for m in hour), attr
     consumed = sum(expected.events.values()) + 1 + 1
 
     worker.start()

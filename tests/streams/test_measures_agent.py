@@ -56,13 +56,27 @@ def test_windows_and_scores() -> None:
     assert h.metric("pillarwatch_apology_coverage_ratio", **labels) is None  # no complaints
 
 
-def test_old_minutes_expire_when_a_queue_moves_on() -> None:
+def minutes(h: AgentHarness) -> list[int]:
+    return sorted(int(k.split("\x1f")[2]) for k in h.table("minute-buckets") if "latest" not in k)
+
+
+def test_old_minutes_expire_and_too_late_items_are_dropped() -> None:
+    base = int(T0 // 60)
+
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
             await h.feed("measures", [outcome(0, "answered", 5)])
-            assert len(h.table("minute-buckets")) == 1
+            assert minutes(h) == [base]
+            await h.feed("measures", [outcome(30 * 60, "answered", 5)])
+            assert minutes(h) == [base, base + 30]  # both still inside the 1h window
             await h.feed("measures", [outcome(62 * 60, "answered", 5)])
+            assert minutes(h) == [base + 30, base + 62]
+            # a straggler for a minute that left every window is not counted anywhere
+            await h.feed("measures", [outcome(60, "answered", 5)])
             return h
 
     h = asyncio.run(go())
-    assert list(h.table("minute-buckets")) == [f"billing\x1fvoice\x1f{int(T0 // 60) + 62}"]
+    assert minutes(h) == [base + 30, base + 62]
+    assert (
+        h.metric("pillarwatch_window_contacts", queue="billing", channel="voice", window="1h") == 2
+    )

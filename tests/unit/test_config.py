@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.config import ConfigError, Targets, load_config
+from models.config import DEFAULT_WEIGHTS, ConfigError, Targets, load_config
 
 GOOD = """
 [defaults]
@@ -52,7 +52,10 @@ def test_precedence_defaults_queue_segment_queue_segment(tmp_path: Path) -> None
         ("[defaults]\nservice_level_goal = 1.5", "defaults.service_level_goal: 1.5 outside"),
         ("[queues.x]\nsla = 3", "queues.x.sla: unknown key"),
         ("[weights.integrity]\nx = 1", "weights.integrity: unknown pillar"),
-        ("[weights.resolution]\nresolved_at_wrap_up = 0\napology_coverage = 0", "at least one"),
+        (
+            "[weights.resolution]\n" + "\n".join(f"{c} = 0" for c in DEFAULT_WEIGHTS["resolution"]),
+            "at least one",
+        ),
         ("[scoring]\nmin_contacts = 0", "scoring.min_contacts"),
         ("defaults = [", "not valid TOML"),
     ],
