@@ -74,7 +74,8 @@ def weighted_score(parts: Mapping[str, float], weights: Mapping[str, float]) -> 
     total = sum(weights.get(name, 0.0) for name in parts)
     if total <= 0:
         return None
-    return sum(value * weights.get(name, 0.0) for name, value in parts.items()) / total
+    mean = sum(value * weights.get(name, 0.0) for name, value in parts.items()) / total
+    return min(100.0, max(0.0, mean))  # float rounding must not leave 0..100
 
 
 def pillar_scores(
