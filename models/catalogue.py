@@ -118,6 +118,13 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "Resolved at wrap-up and not followed by a repeat contact.",
     ),
     MetricSpec(
+        "pillarwatch_first_contact_resolution_final_ratio",
+        "gauge",
+        _QC,
+        "First-contact resolution of the contacts that ended in the newest hour whose repeat "
+        "window has fully passed: final, it will not change.",
+    ),
+    MetricSpec(
         "pillarwatch_apology_coverage_ratio",
         "gauge",
         _QCW,

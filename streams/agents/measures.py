@@ -7,6 +7,7 @@ windowed tables leak state after recovery and lose windows on rebalance (DESIGN.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ from prometheus_client.core import GaugeMetricFamily
 
 from models.buckets import WIDTH, increments, minute_of
 from models.catalogue import spec
+from models.config import Config
+from models.journeys import JourneyDelta
 from models.summaries import SEP, WireItem, from_wire
 from models.windows import RETAIN_MINUTES, WindowResult, evaluate
 from streams.metrics import ScrapeCollector, gauge_family
@@ -101,6 +104,41 @@ def add(buckets: Any, item: WireItem) -> bool:
     return True
 
 
+HOUR = "h"  # hour keys, `<prefix>h<hour>` -> [fcr_eligible, fcr_resolved], for final FCR
+
+
+def add_final_fcr(buckets: Any, item: JourneyDelta, retain_hours: int) -> None:
+    """Keep first-contact resolution per hour until the repeat window has closed on it."""
+    eligible = item.delta.get("fcr_eligible", 0.0)
+    resolved = item.delta.get("fcr_resolved", 0.0)
+    if not eligible and not resolved:
+        return
+    hour = int(item.ts // 3600)
+    prefix = f"{item.queue}{SEP}{item.channel}{SEP}{HOUR}"
+    key = f"{prefix}{hour}"
+    pair = buckets.get(key)
+    if pair is None:
+        pair = [0.0, 0.0]
+        for old in range(hour - retain_hours - 24, hour - retain_hours):
+            if f"{prefix}{old}" in buckets:
+                del buckets[f"{prefix}{old}"]
+    pair[0] += eligible
+    pair[1] += resolved
+    buckets[key] = pair
+
+
+def final_fcr(
+    hours: dict[tuple[str, str], dict[int, list[float]]], newest_minute: int, config: Config
+) -> Iterator[tuple[str, str, float]]:
+    """(queue, channel, FCR) of the newest hour whose repeat window has fully passed."""
+    for (queue, channel), by_hour in sorted(hours.items()):
+        window_hours = math.ceil(config.targets(queue).repeat_window_seconds / 3600)
+        final_hour = newest_minute // 60 - window_hours - 1
+        pair = by_hour.get(final_hour)
+        if pair is not None and pair[0] > 0:
+            yield queue, channel, pair[1] / pair[0]
+
+
 def install(app: PillarwatchApp) -> None:
     s = app.settings
     summaries = app.topic(
@@ -109,20 +147,44 @@ def install(app: PillarwatchApp) -> None:
     buckets = app.Table("minute-buckets", default=None, partitions=s.partitions)
     label = app.metrics.queue_label
 
+    retain_hours = 2 + math.ceil(
+        max(
+            [s.config.defaults.repeat_window_seconds]
+            + [t.get("repeat_window_seconds", 0.0) for t in s.config.queue_overrides.values()]
+        )
+        / 3600
+    )
+
     @app.agent(summaries, name="measures")
     async def measures_agent(stream: StreamT[Any]) -> None:
         async for doc in stream:
-            add(buckets, from_wire(doc))
+            item = from_wire(doc)
+            add(buckets, item)
+            if isinstance(item, JourneyDelta):
+                add_final_fcr(buckets, item, retain_hours)
 
     def window_gauges() -> Iterator[GaugeMetricFamily]:
         rows = []
+        hours: dict[tuple[str, str], dict[int, list[float]]] = {}
         for key, vector in buckets.items():
             if vector is None:
                 continue
             queue, channel, minute = key.split(SEP)
             if minute == LATEST:
                 continue
+            if minute.startswith(HOUR):
+                by_hour = hours.setdefault((label(queue), channel), {})
+                pair = by_hour.setdefault(int(minute[1:]), [0.0, 0.0])
+                pair[0] += vector[0]  # several queues may fold into 'other'
+                pair[1] += vector[1]
+                continue
             rows.append((label(queue), channel, int(minute), vector))
         yield from result_samples(evaluate(rows, s.config))
+        final = gauge_family(spec("pillarwatch_first_contact_resolution_final_ratio"))
+        if rows:
+            newest = max(r[2] for r in rows)
+            for queue, channel, value in final_fcr(hours, newest, s.config):
+                final.add_metric([queue, channel], value)
+        yield final
 
     app.registry.register(ScrapeCollector(window_gauges))

@@ -80,3 +80,31 @@ def test_old_minutes_expire_and_too_late_items_are_dropped() -> None:
     assert (
         h.metric("pillarwatch_window_contacts", queue="billing", channel="voice", window="1h") == 2
     )
+
+
+def test_final_first_contact_resolution_once_the_repeat_window_has_passed() -> None:
+    from models.journeys import JourneyDelta
+
+    hour_start = T0 - T0 % 3600
+    deltas = [
+        (KEY, to_wire(JourneyDelta("billing", "voice", hour_start + 60, d)))
+        for d in (
+            {"fcr_eligible": 1.0, "fcr_resolved": 1.0},
+            {"fcr_eligible": 1.0, "fcr_resolved": 1.0},
+            {"fcr_eligible": 1.0},
+            {"fcr_resolved": -1.0},  # a repeat came: the second one was not resolved after all
+        )
+    ]
+    week = 7 * 86400
+
+    async def go() -> tuple[float | None, float | None]:
+        async with AgentHarness() as h:
+            await h.feed("measures", [*deltas, outcome(hour_start - T0 + week, "answered", 5)])
+            labels = {"queue": "billing", "channel": "voice"}
+            early = h.metric("pillarwatch_first_contact_resolution_final_ratio", **labels)
+            await h.feed("measures", [outcome(hour_start - T0 + week + 3600, "answered", 5)])
+            return early, h.metric("pillarwatch_first_contact_resolution_final_ratio", **labels)
+
+    early, final = asyncio.run(go())
+    assert early is None  # the window is still open for contacts of that hour
+    assert final == 1 / 3
