@@ -49,7 +49,9 @@ def install(app: PillarwatchApp) -> None:
     waiting = app.Table("waiting", default=None, partitions=s.partitions)
     recent = RecentIds(s.dedupe_capacity)
     config = s.config
-    watermark = [0.0]  # newest event time this worker has seen (late-event threshold)
+    # Stream time per input partition: the newest event time seen in it. Lateness is judged
+    # per partition, as Kafka orders only within one; partitions are consumed in batches.
+    watermarks: dict[int, float] = {}
 
     async def reject(raw: Any, rejection: Rejection) -> None:
         m.rejected.labels(rejection.reason).inc()
@@ -116,10 +118,12 @@ def install(app: PillarwatchApp) -> None:
                     continue
                 m.count_event(result.type)
                 m.lag.observe(max(0.0, time.time() - result.ts))
-                if result.ts < watermark[0] - config.lateness_seconds:
+                partition = raw.message.partition
+                mark = watermarks.get(partition, 0.0)
+                if result.ts < mark - config.lateness_seconds:
                     m.late.inc()
-                elif result.ts > watermark[0]:
-                    watermark[0] = result.ts
+                elif result.ts > mark:
+                    watermarks[partition] = result.ts
             await handle(result, raw.key, raw.value)
 
     @app.agent(events_topic, name="contacts")
@@ -135,7 +139,7 @@ def install(app: PillarwatchApp) -> None:
 
     def live_gauges() -> Iterator[GaugeMetricFamily]:
         # Event time: "now" is the newest event seen, so a backfill shows sane waits.
-        now = watermark[0]
+        now = max(watermarks.values(), default=0.0)
         counts: dict[tuple[str, str], int] = {}
         oldest: dict[tuple[str, str], float] = {}
         for row in waiting.values():
