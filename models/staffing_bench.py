@@ -42,9 +42,7 @@ def _pyworkforce(agents: int, rate: float) -> None:
     calc.service_level(agents)
 
 
-def _per_call_us(
-    fn: Callable[[int, float], None], agents: int, rate: float, repeat: int
-) -> float:
+def _per_call_us(fn: Callable[[int, float], None], agents: int, rate: float, repeat: int) -> float:
     timer = timeit.Timer(lambda: fn(agents, rate))
     number = max(1, repeat // max(1, agents // 10))
     best = min(timer.repeat(repeat=3, number=number))

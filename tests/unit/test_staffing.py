@@ -1,4 +1,4 @@
-"""Erlang C staffing: the published worked example, edge cases, pyworkforce as oracle, properties."""
+"""Erlang C staffing: published worked example, edge cases, pyworkforce as oracle, properties."""
 
 from __future__ import annotations
 
