@@ -30,6 +30,7 @@ __all__ = [
     "arrival_rate",
     "erlang_b",
     "erlang_c",
+    "gauge_values",
     "project",
     "service_level",
 ]
@@ -183,3 +184,15 @@ def project(
     c, sl = at_present
     asa = c * mean_handle_seconds / (agents - traffic)
     return StaffingProjection(traffic, agents, required, c, sl, asa, traffic / agents, False)
+
+
+def gauge_values(projection: StaffingProjection) -> dict[str, float]:
+    """The projection as the exporter sets it: catalogue metric name -> value for one
+    (queue, channel). `pillarwatch_staffing_present_agents{state}` is set from the counts by
+    state directly, not from here."""
+    return {
+        "pillarwatch_staffing_required_agents": float(projection.required_agents),
+        "pillarwatch_projected_service_level_ratio": projection.projected_service_level,
+        "pillarwatch_projected_average_speed_of_answer_seconds": projection.projected_asa_seconds,
+        "pillarwatch_occupancy_ratio": projection.occupancy,
+    }

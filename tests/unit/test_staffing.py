@@ -8,11 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from models.catalogue import spec
 from models.staffing import (
+    AGENT_STATES,
     agents_present,
     arrival_rate,
     erlang_b,
     erlang_c,
+    gauge_values,
     project,
     service_level,
 )
@@ -205,3 +208,17 @@ def test_projection_stays_in_range_and_required_meets_goal(
     assert p.overloaded == (p.traffic_erlangs > 0 and agents <= p.traffic_erlangs)
     assert service_level(p.required_agents, rate, handle, target) >= goal
     assert erlang_c(p.required_agents, p.traffic_erlangs) <= 1.0
+
+
+def test_gauge_values_are_catalogue_gauges_per_queue_and_channel() -> None:
+    p = project(RATE, HANDLE, 9, 20.0, 0.80)
+    assert p is not None
+    values = gauge_values(p)
+    for name in values:
+        assert spec(name).kind == "gauge"
+        assert spec(name).labels == ("queue", "channel")
+    assert values["pillarwatch_staffing_required_agents"] == 14.0
+    assert values["pillarwatch_projected_average_speed_of_answer_seconds"] == math.inf
+    present = spec("pillarwatch_staffing_present_agents")
+    assert present.labels == ("queue", "channel", "state")
+    assert set(AGENT_STATES) == {"available", "busy", "after_call_work", "break", "offline"}
