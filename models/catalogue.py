@@ -180,6 +180,44 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         ("pillar", "component", "queue", "channel", "window"),
         "A component of a pillar score, 0..100.",
     ),
+    # staffing: Erlang C over the lookback (models/staffing.py, docs/staffing.md)
+    MetricSpec(
+        "pillarwatch_staffing_required_agents",
+        "gauge",
+        _QC,
+        "Agents Erlang C needs to meet the service-level goal at the measured arrival rate and "
+        "handle time.",
+    ),
+    MetricSpec(
+        "pillarwatch_staffing_present_agents",
+        "gauge",
+        ("queue", "channel", "state"),
+        "Agents on the queue now by state: available, busy, after_call_work, break, offline.",
+    ),
+    MetricSpec(
+        "pillarwatch_projected_service_level_ratio",
+        "gauge",
+        _QC,
+        "Erlang C service level with the agents present now (0 when traffic >= agents).",
+    ),
+    MetricSpec(
+        "pillarwatch_projected_average_speed_of_answer_seconds",
+        "gauge",
+        _QC,
+        "Erlang C mean wait with the agents present now (+Inf when traffic >= agents).",
+    ),
+    MetricSpec(
+        "pillarwatch_occupancy_ratio",
+        "gauge",
+        _QC,
+        "Traffic in Erlangs / agents present (1 when traffic >= agents).",
+    ),
+    MetricSpec(
+        "pillarwatch_service_level_goal_ratio",
+        "gauge",
+        _QC,
+        "The queue's configured service-level goal (e.g. 0.8), for alerts and wallboards.",
+    ),
 )
 
 _BY_NAME = {m.name: m for m in CATALOGUE}
