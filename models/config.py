@@ -83,6 +83,7 @@ class Config:
     weights: dict[str, dict[str, float]] = field(default_factory=lambda: DEFAULT_WEIGHTS)
     min_contacts: int = 10  # a window with fewer offered contacts reports no pillar score
     lateness_seconds: float = 120.0
+    staffing_lookback_minutes: int = 15  # arrival rate for the Erlang C projection
     _cache: dict[tuple[str, str | None], Targets] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -134,14 +135,21 @@ def _parse(doc: dict[str, Any], where: str) -> Config:
             queue_segments[(name, seg)] = _overrides(seg_body, where, key)
     weights = _weights(_table(doc, "weights", where), where)
     scoring = _table(doc, "scoring", where)
-    _known(scoring, {"min_contacts", "lateness_seconds"}, where, "scoring")
+    _known(
+        scoring, {"min_contacts", "lateness_seconds", "staffing_lookback_minutes"}, where, "scoring"
+    )
     min_contacts = scoring.get("min_contacts", 10)
     if type(min_contacts) is not int or min_contacts < 1:
         raise ConfigError(f"{where}: scoring.min_contacts: must be a whole number >= 1")
     lateness = _number(scoring.get("lateness_seconds", 120.0), where, "scoring.lateness_seconds")
     if not 0 <= lateness <= 3600:
         raise ConfigError(f"{where}: scoring.lateness_seconds: must be within 0..3600")
-    return Config(defaults, queues, segments, queue_segments, weights, min_contacts, lateness)
+    lookback = scoring.get("staffing_lookback_minutes", 15)
+    if type(lookback) is not int or not 1 <= lookback <= 60:
+        raise ConfigError(f"{where}: scoring.staffing_lookback_minutes: a whole number 1..60")
+    return Config(
+        defaults, queues, segments, queue_segments, weights, min_contacts, lateness, lookback
+    )
 
 
 def _overrides(body: Any, where: str, key: str) -> dict[str, float]:

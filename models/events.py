@@ -15,6 +15,7 @@ from typing import Any, Final
 import orjson
 
 __all__ = [
+    "AGENT_STATES",
     "CHANNELS",
     "EVENT_TYPES",
     "MAX_EVENT_BYTES",
@@ -45,8 +46,11 @@ EVENT_TYPES: Final = frozenset(
         "contact.wrapped",
         "contact.ended",
         "survey.answered",
+        "agent.state",
     }
 )
+AGENT_STATES: Final = ("available", "busy", "after_call_work", "break", "offline")
+MAX_AGENT_QUEUES: Final = 64
 CHANNELS: Final = frozenset({"voice", "chat", "email", "messaging", "video"})
 ROLES: Final = frozenset({"customer", "agent", "bot"})
 
@@ -90,6 +94,8 @@ class Event:
     csat: int | None = None
     ces: int | None = None
     nps: int | None = None
+    state: str | None = None  # agent.state only
+    queues: tuple[str, ...] = ()  # agent.state only: every queue the agent serves
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +146,14 @@ def _validate(doc: dict[str, Any]) -> Event:
         raise _Invalid("wrong_type", "schema: expected an integer")
     if schema != SCHEMA_VERSION:
         raise _Invalid("unsupported_schema", f"schema {schema}, this worker reads {SCHEMA_VERSION}")
-    for name in _REQUIRED:
-        if doc.get(name) is None:
-            raise _Invalid("missing_field", f"{name}: required")
     etype = _string(doc, "type")
     if etype not in EVENT_TYPES:
         raise _Invalid("unknown_type", f"type: {etype[:64]!r} is not a schema-v1 type")
+    if etype == "agent.state":
+        return _agent_state(doc)
+    for name in _REQUIRED:
+        if doc.get(name) is None:
+            raise _Invalid("missing_field", f"{name}: required")
     ts = parse_ts(doc["ts"])
     channel = _string(doc, "channel")
     if channel not in CHANNELS:
@@ -184,7 +192,50 @@ def _validate(doc: dict[str, Any]) -> Event:
         csat=csat,
         ces=ces,
         nps=nps,
-        **optional,
+        customer_id=optional["customer_id"],
+        team=optional["team"],
+        agent_id=optional["agent_id"],
+        segment=optional["segment"],
+        lang=optional["lang"],
+        reason=optional["reason"],
+    )
+
+
+def _agent_state(doc: dict[str, Any]) -> Event:
+    """agent.state: an agent's state for one queue (`queue`) or several (`queues`).
+
+    It has no contact: `contact_id` is empty and the message key is the agent id.
+    """
+    for name in ("event_id", "ts", "agent_id", "state", "channel"):
+        if doc.get(name) is None:
+            raise _Invalid("missing_field", f"{name}: required for agent.state")
+    ts = parse_ts(doc["ts"])
+    channel = _string(doc, "channel")
+    if channel not in CHANNELS:
+        raise _Invalid("bad_value", f"channel: {channel[:32]!r} not one of {sorted(CHANNELS)}")
+    state = _string(doc, "state")
+    if state not in AGENT_STATES:
+        raise _Invalid("bad_value", f"state: {state[:32]!r} not one of {list(AGENT_STATES)}")
+    raw_queues = doc.get("queues")
+    if raw_queues is None:
+        queues: tuple[str, ...] = (_string(doc, "queue"),)
+    elif not isinstance(raw_queues, list) or not raw_queues:
+        raise _Invalid("wrong_type", "queues: expected a non-empty list of queue names")
+    elif len(raw_queues) > MAX_AGENT_QUEUES:
+        raise _Invalid("bad_value", f"queues: at most {MAX_AGENT_QUEUES}")
+    else:
+        queues = tuple(_string({"queue": q}, "queue") for q in raw_queues)
+    return Event(
+        event_id=_string(doc, "event_id"),
+        type="agent.state",
+        ts=ts,
+        contact_id="",
+        channel=channel,
+        queue=queues[0],
+        agent_id=_string(doc, "agent_id"),
+        team=_optional_string(doc, "team"),
+        state=state,
+        queues=queues,
     )
 
 

@@ -115,6 +115,7 @@ class Simulation:
     _seq: int = field(default=0, init=False, repr=False)
     _free: dict[tuple[str, str], list[float]] = field(default_factory=dict, repr=False)
     _applied: set[tuple[int, tuple[str, str]]] = field(default_factory=set, repr=False)
+    _logged_in: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng(self.seed)
@@ -126,6 +127,8 @@ class Simulation:
         at the end of one interval are still busy at the start of the next).
         """
         batch: list[tuple[float, int, dict[str, Any]]] = []
+        for ev in self._agent_events(start, end):
+            batch.append((_epoch(ev["ts"]), len(batch), ev))
         for profile in self.queues:
             for arrival in self._arrivals(profile, start, end):
                 for ev in self._contact(profile, arrival):
@@ -133,6 +136,38 @@ class Simulation:
         batch.sort(key=lambda item: (item[0], item[1]))
         for _, _, ev in batch:
             yield ev
+
+    def _agent_events(self, start: float, end: float) -> Iterator[dict[str, Any]]:
+        """Agents log in at the start; during an incident some go on break, then come back."""
+
+        def state(p: QueueProfile, i: int, ts: float, value: str) -> dict[str, Any]:
+            self._seq += 1
+            return {
+                "event_id": f"agent-{self.seed}-{self._seq}",
+                "type": "agent.state",
+                "ts": iso(ts),
+                "agent_id": f"agent-{p.queue}-{p.channel}-{i}",
+                "queue": p.queue,
+                "channel": p.channel,
+                "state": value,
+                "schema": 1,
+            }
+
+        for p in self.queues:
+            if not self._logged_in:
+                for i in range(p.agents):
+                    yield state(p, i, start, "available")
+            for i_start, i_end, queue, stay in self.incidents:
+                if queue != p.queue:
+                    continue
+                leave = range(max(1, round(p.agents * stay)), p.agents)
+                if start <= i_start < end:
+                    for i in leave:
+                        yield state(p, i, i_start, "break")
+                if start <= i_end < end:
+                    for i in leave:
+                        yield state(p, i, i_end, "available")
+        self._logged_in = True
 
     def _arrivals(self, p: QueueProfile, start: float, end: float) -> Iterator[float]:
         # Thinning (Lewis-Shedler): a homogeneous process at the peak rate, kept with p(t).
@@ -187,7 +222,7 @@ class Simulation:
             emit("contact.ended", t + patience)
             return out
         answered = t + wait
-        agent = f"agent-{p.queue}-{int(rng.integers(0, p.agents))}"
+        agent = f"agent-{p.queue}-{p.channel}-{int(rng.integers(0, p.agents))}"
         talk = float(rng.lognormal(math.log(p.mean_talk_seconds), 0.5))
         heapq.heapreplace(free, answered + talk + 30.0)
         emit("contact.answered", answered, agent_id=agent)

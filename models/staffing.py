@@ -25,6 +25,7 @@ from dataclasses import dataclass
 __all__ = [
     "AGENT_STATES",
     "PRESENT_STATES",
+    "AgentStateChange",
     "StaffingProjection",
     "agents_present",
     "arrival_rate",
@@ -32,6 +33,7 @@ __all__ = [
     "erlang_c",
     "gauge_values",
     "project",
+    "queue_staffing",
     "service_level",
 ]
 
@@ -65,6 +67,36 @@ class StaffingProjection:
     projected_asa_seconds: float
     occupancy: float
     overloaded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStateChange:
+    """An agent's state for one queue and channel, as the measures agent keeps it."""
+
+    queue: str
+    channel: str
+    ts: float
+    agent_id: str
+    state: str
+
+
+def queue_staffing(
+    offered_in_lookback: float,
+    lookback_seconds: float,
+    mean_handle_seconds: float | None,
+    counts_by_state: Mapping[str, int],
+    target_seconds: float,
+    goal: float,
+) -> StaffingProjection | None:
+    """The projection for one queue from what the pipeline measures: offered contacts over the
+    lookback, mean handle time, and the agents present by state."""
+    return project(
+        arrival_rate(offered_in_lookback, lookback_seconds),
+        mean_handle_seconds,
+        agents_present(counts_by_state),
+        target_seconds,
+        goal,
+    )
 
 
 def arrival_rate(contacts: float, lookback_seconds: float) -> float:

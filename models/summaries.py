@@ -7,6 +7,7 @@ from typing import Any
 
 from models.contact import Outcome, Summary, Survey
 from models.journeys import JourneyDelta
+from models.staffing import AgentStateChange
 
 __all__ = ["WireItem", "from_wire", "to_wire", "wire_key"]
 
@@ -18,8 +19,9 @@ def wire_key(queue: str, channel: str) -> str:
     return f"{queue}{SEP}{channel}"
 
 
-WireItem = Outcome | Summary | Survey | JourneyDelta
+WireItem = Outcome | Summary | Survey | JourneyDelta | AgentStateChange
 _KINDS: dict[str, type[WireItem]] = {
+    "agent": AgentStateChange,
     "outcome": Outcome,
     "summary": Summary,
     "survey": Survey,

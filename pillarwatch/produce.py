@@ -42,7 +42,9 @@ def jsonl_records(path: Path) -> Iterator[Record]:
 
 
 def encode(event: dict[str, Any]) -> Record:
-    return event["contact_id"].encode(), orjson.dumps(event)
+    """Contact events are keyed by contact id; agent events by agent id."""
+    key = event.get("contact_id") or event["agent_id"]
+    return key.encode(), orjson.dumps(event)
 
 
 class Traffic:

@@ -26,6 +26,8 @@ class Settings:
     broker: str = "kafka://127.0.0.1:9092"
     #: PILLARWATCH_TOPIC: the input topic of schema-v1 events (key: contact id).
     topic: str = "contact-events"
+    #: PILLARWATCH_SUMMARIES_TOPIC: contact outcomes and summaries between the agents.
+    summaries_topic: str = "contact-summaries"
     #: PILLARWATCH_WEB_HOST: the address /metrics listens on. 127.0.0.1 unless you mean it.
     web_host: str = "127.0.0.1"
     #: PILLARWATCH_WEB_PORT: the port /metrics listens on.
@@ -50,9 +52,6 @@ class Settings:
     def dlq_topic(self) -> str:
         return f"{self.topic}.dlq"
 
-    @property
-    def summaries_topic(self) -> str:
-        return "contact-summaries"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -61,7 +60,12 @@ class Settings:
         values: dict[str, object] = {}
         if "PILLARWATCH_BROKER" in env:
             values["broker"] = _broker(env["PILLARWATCH_BROKER"])
-        for name, var in (("topic", "TOPIC"), ("app_id", "APP_ID"), ("web_host", "WEB_HOST")):
+        for name, var in (
+            ("topic", "TOPIC"),
+            ("summaries_topic", "SUMMARIES_TOPIC"),
+            ("app_id", "APP_ID"),
+            ("web_host", "WEB_HOST"),
+        ):
             if f"PILLARWATCH_{var}" in env:
                 values[name] = _nonempty(f"PILLARWATCH_{var}", env[f"PILLARWATCH_{var}"])
         if "PILLARWATCH_WEB_PORT" in env:

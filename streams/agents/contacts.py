@@ -20,6 +20,7 @@ from models.catalogue import spec
 from models.contact import ContactState, Outcome, apply, relevant_markers, survey
 from models.dedupe import RecentIds
 from models.events import Event, Rejection, decode
+from models.staffing import AgentStateChange
 from models.summaries import to_wire, wire_key
 from streams.metrics import ScrapeCollector, gauge_family
 
@@ -63,7 +64,19 @@ def install(app: PillarwatchApp) -> None:
         ]
         await dlq.send(key=raw.key, value=raw.value, headers=headers)
 
+    async def agent_state(event: Event) -> None:
+        # No contact state: the change goes to each queue's owner, next to its buckets, where
+        # the staffing projection needs both.
+        for queue in event.queues:
+            change = AgentStateChange(
+                queue, event.channel, event.ts, event.agent_id or "", event.state or ""
+            )
+            await summaries.send(key=wire_key(queue, event.channel).encode(), value=to_wire(change))
+
     async def handle(event: Event, raw_key: bytes | None, raw_value: bytes) -> None:
+        if event.type == "agent.state":
+            await agent_state(event)
+            return
         key = event.contact_id.encode()
         if raw_key != key:
             await by_contact.send(key=key, value=raw_value)

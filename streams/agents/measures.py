@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any
 from faust.types import StreamT
 from prometheus_client.core import GaugeMetricFamily
 
-from models.buckets import WIDTH, increments, minute_of
+from models.buckets import WIDTH, Item, increments, minute_of
 from models.catalogue import spec
 from models.config import Config
 from models.journeys import JourneyDelta
-from models.summaries import SEP, WireItem, from_wire
+from models.staffing import AgentStateChange
+from models.summaries import SEP, from_wire
 from models.windows import RETAIN_MINUTES, WindowResult, evaluate
 from streams.metrics import ScrapeCollector, gauge_family
+from streams.staffing_export import staffing_samples
 
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
@@ -74,7 +76,7 @@ def result_samples(results: list[WindowResult]) -> Iterator[GaugeMetricFamily]:
 LATEST = "latest"  # per queue, the newest minute with a bucket: expiry and the too-late check
 
 
-def add(buckets: Any, item: WireItem) -> bool:
+def add(buckets: Any, item: Item) -> bool:
     """Add `item` to its minute bucket; False if that minute already left every window.
 
     Called while processing a message keyed by the item's queue and channel, so every key
@@ -139,6 +141,17 @@ def final_fcr(
             yield queue, channel, pair[1] / pair[0]
 
 
+AGENT = "a"  # agent keys, `<prefix>a<agent id>` -> [state, ts]
+
+
+def set_agent_state(buckets: Any, change: AgentStateChange) -> None:
+    """Remember an agent's newest state for this queue (an older change arriving late loses)."""
+    key = f"{change.queue}{SEP}{change.channel}{SEP}{AGENT}{change.agent_id}"
+    found = buckets.get(key)
+    if found is None or change.ts >= found[1]:
+        buckets[key] = [change.state, change.ts]
+
+
 def install(app: PillarwatchApp) -> None:
     s = app.settings
     summaries = app.topic(
@@ -159,6 +172,9 @@ def install(app: PillarwatchApp) -> None:
     async def measures_agent(stream: StreamT[Any]) -> None:
         async for doc in stream:
             item = from_wire(doc)
+            if isinstance(item, AgentStateChange):
+                set_agent_state(buckets, item)
+                continue
             add(buckets, item)
             if isinstance(item, JourneyDelta):
                 add_final_fcr(buckets, item, retain_hours)
@@ -166,11 +182,16 @@ def install(app: PillarwatchApp) -> None:
     def window_gauges() -> Iterator[GaugeMetricFamily]:
         rows = []
         hours: dict[tuple[str, str], dict[int, list[float]]] = {}
+        agents: dict[tuple[str, str], dict[str, int]] = {}
         for key, vector in buckets.items():
             if vector is None:
                 continue
-            queue, channel, minute = key.split(SEP)
+            queue, channel, minute = key.split(SEP, 2)
             if minute == LATEST:
+                continue
+            if minute.startswith(AGENT):
+                counts = agents.setdefault((label(queue), channel), {})
+                counts[vector[0]] = counts.get(vector[0], 0) + 1
                 continue
             if minute.startswith(HOUR):
                 by_hour = hours.setdefault((label(queue), channel), {})
@@ -179,7 +200,9 @@ def install(app: PillarwatchApp) -> None:
                 pair[1] += vector[1]
                 continue
             rows.append((label(queue), channel, int(minute), vector))
-        yield from result_samples(evaluate(rows, s.config))
+        results = evaluate(rows, s.config)
+        yield from result_samples(results)
+        yield from staffing_samples(rows, results, agents, s.config)
         final = gauge_family(spec("pillarwatch_first_contact_resolution_final_ratio"))
         if rows:
             newest = max(r[2] for r in rows)

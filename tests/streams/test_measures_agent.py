@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from models.contact import Outcome, Summary
 from models.summaries import to_wire, wire_key
 from streams.testing import AgentHarness
@@ -108,3 +110,33 @@ def test_final_first_contact_resolution_once_the_repeat_window_has_passed() -> N
     early, final = asyncio.run(go())
     assert early is None  # the window is still open for contacts of that hour
     assert final == 1 / 3
+
+
+def test_staffing_projection_from_measured_arrivals_and_agents_present() -> None:
+    from models.staffing import AgentStateChange, queue_staffing
+
+    # 15 minutes at 50 contacts per 15 min, 180 s handle; 6 agents present, 2 on break
+    items = [outcome(i * 18, "answered", 5) for i in range(50)]  # minutes 0..14
+    items += [summary(899, 180, True)]
+    states = ["available"] * 4 + ["busy"] * 2 + ["break"] * 2
+    items += [
+        (KEY, to_wire(AgentStateChange("billing", "voice", T0 + i, f"a{i}", st)))
+        for i, st in enumerate(states)
+    ]
+
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed("measures", items)
+            return h
+
+    h = asyncio.run(go())
+    labels = {"queue": "billing", "channel": "voice"}
+    assert h.metric("pillarwatch_staffing_present_agents", state="break", **labels) == 2
+    assert h.metric("pillarwatch_staffing_present_agents", state="available", **labels) == 4
+    want = queue_staffing(50, 900, 180.0, {"available": 4, "busy": 2}, 20.0, 0.8)
+    assert want is not None
+    assert h.metric("pillarwatch_staffing_required_agents", **labels) == want.required_agents
+    assert h.metric("pillarwatch_projected_service_level_ratio", **labels) == pytest.approx(
+        want.projected_service_level
+    )
+    assert h.metric("pillarwatch_service_level_goal_ratio", **labels) == 0.8

@@ -65,6 +65,7 @@ def worker_env(broker: EmbeddedBroker, tmp: Path, name: str, **extra: str) -> di
     env.update(
         PILLARWATCH_BROKER=broker.url,
         PILLARWATCH_TOPIC=f"{name}-events",
+        PILLARWATCH_SUMMARIES_TOPIC=f"{name}-summaries",
         PILLARWATCH_APP_ID=f"pw-{name}",
         PILLARWATCH_WEB_PORT=str(free_port()),
         PILLARWATCH_DATA_DIR=str(tmp / f"data-{name}"),

@@ -87,3 +87,27 @@ def test_type_specific_fields() -> None:
     assert isinstance(wrap, Event) and (wrap.resolved, wrap.reason) == (False, "billing")
     assert isinstance(tr, Event) and tr.to_queue == "sales"
     assert isinstance(sv, Event) and (sv.csat, sv.ces, sv.nps) == (4, 2, 9)
+
+
+def test_agent_state_event() -> None:
+    doc = {
+        "event_id": "a1",
+        "type": "agent.state",
+        "ts": 1772445600,
+        "agent_id": "ag-7",
+        "channel": "voice",
+        "state": "break",
+        "queues": ["billing", "sales"],
+    }
+    ev = decode(orjson.dumps(doc))
+    assert isinstance(ev, Event)
+    assert (ev.state, ev.queues, ev.agent_id, ev.contact_id) == (
+        "break",
+        ("billing", "sales"),
+        "ag-7",
+        "",
+    )
+    bad = decode(orjson.dumps({**doc, "state": "asleep"}))
+    assert isinstance(bad, Rejection) and bad.reason == "bad_value"
+    none = decode(orjson.dumps({k: v for k, v in doc.items() if k != "queues"}))
+    assert isinstance(none, Rejection) and none.reason == "missing_field"
