@@ -5,6 +5,7 @@ and routes by severity."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_alert_labels_annotations_and_runbook(alert: dict[str, Any]) -> None:
     assert labels["layer"] in ("business", "pipeline")
     assert notes["summary"].strip()
     # The description carries the numbers: the alert's value or a queried one.
-    assert "$value" in notes["description"] or "| query" in notes["description"]
+    assert re.search(r"\{\{[^}]*(\$value|query)", notes["description"])
     url = notes["runbook_url"]
     assert url == f"{RUNBOOK_BASE}docs/runbooks/{alert['alert']}.md"
     runbook = ROOT / url.removeprefix(RUNBOOK_BASE)
