@@ -152,9 +152,7 @@ def test_render_fills_every_receiver_url() -> None:
     text = render(AM_TEMPLATE.read_text(encoding="utf-8"), EXAMPLE_ENV)
     assert "${" not in text
     urls = [
-        c["url"]
-        for r in yaml.safe_load(text)["receivers"]
-        for c in r.get("webhook_configs", [])
+        c["url"] for r in yaml.safe_load(text)["receivers"] for c in r.get("webhook_configs", [])
     ]
     assert sorted(urls) == sorted(EXAMPLE_ENV.values())
 
