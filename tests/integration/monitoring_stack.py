@@ -85,9 +85,7 @@ def prometheus(tmp: Path, targets: list[str], alertmanager: str | None = None) -
         "scrape_configs": [{"job_name": "pillarwatch", "static_configs": [{"targets": targets}]}],
     }
     if alertmanager:
-        config["alerting"] = {
-            "alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]
-        }
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
     cfg = tmp / "prometheus.yml"
     cfg.write_text(json.dumps(config))  # JSON is YAML
     cmd = [

@@ -138,11 +138,15 @@ def scraped_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 def test_every_dashboard_query_returns_data(scraped_prometheus: str) -> None:
     empty = []
-    for where, expr in _dashboard_queries():
-        expr = _substitute(expr)
+    for where, template in _dashboard_queries():
+        expr = _substitute(template)
+
+        def data(expr: str = expr) -> list[Any] | None:
+            result: list[Any] = query(scraped_prometheus, expr)["result"]
+            return result or None
+
         # Rates need two scrapes and recording rules one evaluation: wait for the first data.
-        result = wait_for(lambda e=expr: query(scraped_prometheus, e)["result"] or None, 30)
-        if not result:
+        if not wait_for(data, 30):
             empty.append((where, expr))
     assert empty == []
 
@@ -153,3 +157,129 @@ def test_no_business_alert_on_a_healthy_queue(scraped_prometheus: str) -> None:
     probe = 'queue_channel_window:pillarwatch_service_level_burn_rate:ratio{queue="sales"}'
     assert wait_for(lambda: query(scraped_prometheus, probe)["result"] or None, 30)
     assert query(scraped_prometheus, 'ALERTS{layer="business"}')["result"] == []
+
+
+# --- Alertmanager ---------------------------------------------------------------------------
+
+
+class _Webhook(BaseHTTPRequestHandler):
+    """Records every notification: (path, payload)."""
+
+    received: list[tuple[str, dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        self.received.append((self.path, json.loads(self.rfile.read(length))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[str]:
+    _Webhook.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _config(webhook: str) -> str:
+    """The real template, rendered; only the waits shortened so the test takes seconds."""
+    text = render(
+        (ROOT / "alerts" / "alertmanager.yml").read_text(encoding="utf-8"),
+        {
+            "PILLARWATCH_ALERT_PAGE_URL": f"{webhook}/page",
+            "PILLARWATCH_ALERT_TICKET_URL": f"{webhook}/ticket",
+        },
+    )
+    config = yaml.safe_load(text)
+    for route in [config["route"], *config["route"]["routes"]]:
+        route.update(group_wait="1s", group_interval="1s")
+    return yaml.safe_dump(config)
+
+
+@pytest.fixture
+def am(tmp_path: Path, webhook: str) -> Iterator[str]:
+    with alertmanager(tmp_path, _config(webhook)) as url:
+        yield url
+
+
+def _alert(name: str, severity: str, layer: str, **labels: str) -> dict[str, Any]:
+    return {
+        "labels": {"alertname": name, "severity": severity, "layer": layer, **labels},
+        "annotations": {"summary": name},
+    }
+
+
+def _states(am: str) -> dict[str, str]:
+    alerts = http_json(f"{am}/api/v2/alerts")
+    return {a["labels"]["alertname"]: a["status"]["state"] for a in alerts}
+
+
+def test_pages_and_tickets_reach_their_own_webhooks(am: str) -> None:
+    http_json(
+        f"{am}/api/v2/alerts",
+        [
+            _alert("ServiceLevelFastBurn", "page", "business", queue="sales", channel="voice"),
+            _alert("PillarScoreDrop", "ticket", "business", queue="sales", channel="voice"),
+        ],
+    )
+
+    def delivered() -> dict[str, set[str]] | None:
+        got: dict[str, set[str]] = {}
+        for path, payload in _Webhook.received:
+            got.setdefault(path, set()).update(a["labels"]["alertname"] for a in payload["alerts"])
+        return got if len(got) == 2 else None
+
+    assert wait_for(delivered, 20) == {
+        "/page": {"ServiceLevelFastBurn"},
+        "/ticket": {"PillarScoreDrop"},
+    }
+    # grouped by queue: one notification carries the queue label as its group key
+    assert all(p["groupLabels"] == {"queue": "sales"} for _, p in _Webhook.received)
+
+
+def test_pipeline_alert_mutes_business_alerts_but_dead_letters_do_not(am: str) -> None:
+    business = _alert("ServiceLevelFastBurn", "page", "business", queue="sales", channel="voice")
+    dead_letters = _alert("PillarwatchDeadLetterRate", "ticket", "pipeline")
+    http_json(f"{am}/api/v2/alerts", [business, dead_letters])
+    assert wait_for(lambda: _states(am) if len(_states(am)) == 2 else None, 10) == {
+        "ServiceLevelFastBurn": "active",
+        "PillarwatchDeadLetterRate": "active",
+    }
+    no_events = _alert("PillarwatchNoEvents", "page", "pipeline", inhibits_business="true")
+    http_json(f"{am}/api/v2/alerts", [no_events])
+    assert wait_for(lambda: _states(am) if len(_states(am)) == 3 else None, 10) == {
+        "ServiceLevelFastBurn": "suppressed",
+        "PillarwatchDeadLetterRate": "active",
+        "PillarwatchNoEvents": "active",
+    }
+
+
+def test_fast_burn_mutes_the_slow_burn_of_the_same_queue_only(am: str) -> None:
+    http_json(
+        f"{am}/api/v2/alerts",
+        [
+            _alert("ServiceLevelFastBurn", "page", "business", queue="sales", channel="voice"),
+            _alert("ServiceLevelSlowBurn", "ticket", "business", queue="sales", channel="voice"),
+            _alert("ServiceLevelSlowBurn", "ticket", "business", queue="billing", channel="voice"),
+        ],
+    )
+
+    def states() -> dict[tuple[str, str], str] | None:
+        alerts = http_json(f"{am}/api/v2/alerts")
+        got = {
+            (a["labels"]["alertname"], a["labels"]["queue"]): a["status"]["state"] for a in alerts
+        }
+        return got if len(got) == 3 else None
+
+    assert wait_for(states, 10) == {
+        ("ServiceLevelFastBurn", "sales"): "active",
+        ("ServiceLevelSlowBurn", "sales"): "suppressed",
+        ("ServiceLevelSlowBurn", "billing"): "active",
+    }
