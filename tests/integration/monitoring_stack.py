@@ -20,6 +20,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
+
+from pillarwatch.alertmanager_config import render
+
 ROOT = Path(__file__).resolve().parents[2]
 RULES = sorted((ROOT / "alerts" / "rules").glob("*.yml"))
 T = TypeVar("T")
@@ -129,3 +133,17 @@ def alertmanager(tmp: Path, config_text: str) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     with _process(cmd, f"{url}/-/ready", tmp / "alertmanager.log"):
         yield url
+
+
+def alertmanager_config(page_url: str, ticket_url: str, wait: str = "1s") -> str:
+    """alerts/alertmanager.yml rendered for the given webhooks, with group_wait and
+    group_interval shortened to `wait` so a test sees firing and resolved notifications in
+    seconds instead of minutes. Routing, grouping, inhibition and receivers are unchanged."""
+    text = render(
+        (ROOT / "alerts" / "alertmanager.yml").read_text(encoding="utf-8"),
+        {"PILLARWATCH_ALERT_PAGE_URL": page_url, "PILLARWATCH_ALERT_TICKET_URL": ticket_url},
+    )
+    config = yaml.safe_load(text)
+    for route in [config["route"], *config["route"].get("routes", [])]:
+        route.update(group_wait=wait, group_interval=wait)
+    return yaml.safe_dump(config)

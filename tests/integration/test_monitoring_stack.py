@@ -18,17 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from faust.sensors.prometheus import FaustMetrics
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from dashboards.render import render_all
 from dashboards.targets import WallboardTargets
 from models.catalogue import CATALOGUE
-from pillarwatch.alertmanager_config import render
 from tests.integration.monitoring_stack import (
-    ROOT,
     alertmanager,
+    alertmanager_config,
     http_json,
     prometheus,
     query,
@@ -188,24 +186,9 @@ def webhook() -> Iterator[str]:
     server.server_close()
 
 
-def _config(webhook: str) -> str:
-    """The real template, rendered; only the waits shortened so the test takes seconds."""
-    text = render(
-        (ROOT / "alerts" / "alertmanager.yml").read_text(encoding="utf-8"),
-        {
-            "PILLARWATCH_ALERT_PAGE_URL": f"{webhook}/page",
-            "PILLARWATCH_ALERT_TICKET_URL": f"{webhook}/ticket",
-        },
-    )
-    config = yaml.safe_load(text)
-    for route in [config["route"], *config["route"]["routes"]]:
-        route.update(group_wait="1s", group_interval="1s")
-    return yaml.safe_dump(config)
-
-
 @pytest.fixture
 def am(tmp_path: Path, webhook: str) -> Iterator[str]:
-    with alertmanager(tmp_path, _config(webhook)) as url:
+    with alertmanager(tmp_path, alertmanager_config(f"{webhook}/page", f"{webhook}/ticket")) as url:
         yield url
 
 
