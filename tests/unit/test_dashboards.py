@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from dashboards.cli import main
 from dashboards.panels import DATASOURCE_UID
@@ -242,3 +243,11 @@ def test_promql_names_skip_functions_labels_ranges_and_grouping() -> None:
         "/ on (queue) group_left () y:rec:ratio offset 5m > bool 1e3 or vector(0)"
     )
     assert metric_names(expr) == {"x_bucket", "y:rec:ratio"}
+
+
+def test_grafana_provisioning_matches_the_panels() -> None:
+    root = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "provisioning"
+    sources = yaml.safe_load((root / "datasources" / "pillarwatch.yml").read_text())
+    assert [d["uid"] for d in sources["datasources"]] == [DATASOURCE_UID]
+    providers = yaml.safe_load((root / "dashboards" / "pillarwatch.yml").read_text())
+    assert providers["providers"][0]["type"] == "file"
