@@ -33,7 +33,7 @@ def service_level(t: WallboardTargets) -> stat.Panel:
         f"Contacts answered within {t.service_level_seconds:g} s, last 5 minutes, all channels "
         f"weighted by volume. Green at {goal:.0%} or more.",
         "percentunit",
-        thresholds_higher_is_better(goal, max(goal - t.service_level_amber_margin, 0.0)),
+        thresholds_higher_is_better(goal, round(max(goal - t.service_level_amber_margin, 0.0), 4)),
         decimals=0,
     ).with_target(
         query(f'queue_window:pillarwatch_service_level_ratio:weighted{{{_Q}, window="5m"}}')
