@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: help demo test test-fast check dashboards bench system-deps clean
+.PHONY: help demo test test-fast check dashboards alerts-check bench system-deps clean
 
 help:
 	@echo "make demo    - embedded broker + worker + simulator, /metrics live (ARGS='--duration 60')"
@@ -38,6 +38,12 @@ test: $(STAMP) system-deps
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not integration" $(ARGS)
+
+dashboards: $(STAMP)
+	$(VENV)/bin/pillarwatch dashboards build
+
+alerts-check: system-deps
+	promtool check rules alerts/rules/*.yml && cd alerts/tests && promtool test rules *.test.yml
 
 check: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -52,7 +52,6 @@ class Settings:
     def dlq_topic(self) -> str:
         return f"{self.topic}.dlq"
 
-
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Read PILLARWATCH_* from `env` (default os.environ); `overrides` win over both."""
