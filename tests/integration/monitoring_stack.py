@@ -8,6 +8,7 @@ The lead's end-to-end test can use these with a live worker as the scrape target
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from dashboards.render import render_all
+from dashboards.targets import WallboardTargets
 from pillarwatch.alertmanager_config import render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,3 +150,27 @@ def alertmanager_config(page_url: str, ticket_url: str, wait: str = "1s") -> str
     for route in [config["route"], *config["route"].get("routes", [])]:
         route.update(group_wait=wait, group_interval=wait)
     return yaml.safe_dump(config)
+
+
+def dashboard_queries(queue: str, channel: str) -> list[tuple[str, str]]:
+    """Every panel and variable query of the generated dashboards, with Grafana's variables
+    filled in as Grafana would for `queue` and `channel`: (where, PromQL)."""
+    queries = []
+    for uid, text in render_all(WallboardTargets()).items():
+        board = json.loads(text)
+        for panel in board["panels"]:
+            for target in panel.get("targets", []):
+                queries.append((f"{uid}: {panel['title']} {target['refId']}", target["expr"]))
+        for variable in board["templating"].get("list", []):
+            selector = re.fullmatch(r"label_values\((.*),\s*\w+\)", variable["definition"])
+            assert selector is not None
+            queries.append((f"{uid}: variable {variable['name']}", selector.group(1)))
+    return [
+        (
+            where,
+            expr.replace("$__rate_interval", "1m")
+            .replace("$queue", queue)
+            .replace("$channel", channel),
+        )
+        for where, expr in queries
+    ]

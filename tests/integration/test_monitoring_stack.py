@@ -9,7 +9,6 @@ alerts must mute business alerts, and pages and tickets reach their own webhooks
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -21,12 +20,11 @@ import pytest
 from faust.sensors.prometheus import FaustMetrics
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from dashboards.render import render_all
-from dashboards.targets import WallboardTargets
 from models.catalogue import CATALOGUE
 from tests.integration.monitoring_stack import (
     alertmanager,
     alertmanager_config,
+    dashboard_queries,
     http_json,
     prometheus,
     query,
@@ -98,29 +96,6 @@ def _synthetic_registry() -> CollectorRegistry:
     return registry
 
 
-def _substitute(expr: str) -> str:
-    """Grafana's variables, as Grafana would fill them for queue sales, channel voice."""
-    return (
-        expr.replace("$__rate_interval", "1m")
-        .replace("$queue", "sales")
-        .replace("$channel", "voice")
-    )
-
-
-def _dashboard_queries() -> list[tuple[str, str]]:
-    queries = []
-    for uid, text in render_all(WallboardTargets()).items():
-        board = json.loads(text)
-        for panel in board["panels"]:
-            for target in panel.get("targets", []):
-                queries.append((f"{uid}: {panel['title']} {target['refId']}", target["expr"]))
-        for variable in board["templating"].get("list", []):
-            selector = re.fullmatch(r"label_values\((.*),\s*\w+\)", variable["definition"])
-            assert selector is not None
-            queries.append((f"{uid}: variable {variable['name']}", selector.group(1)))
-    return queries
-
-
 @pytest.fixture(scope="module")
 def scraped_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server, thread = start_http_server(0, addr="127.0.0.1", registry=_synthetic_registry())
@@ -136,8 +111,7 @@ def scraped_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 def test_every_dashboard_query_returns_data(scraped_prometheus: str) -> None:
     empty = []
-    for where, template in _dashboard_queries():
-        expr = _substitute(template)
+    for where, expr in dashboard_queries("sales", "voice"):
 
         def data(expr: str = expr) -> list[Any] | None:
             result: list[Any] = query(scraped_prometheus, expr)["result"]
