@@ -73,7 +73,9 @@ def map_event(payload: object, options: MappingOptions | None = None) -> Mapping
         emit("contact.ended")
     elif kind in _TRANSFERS:
         target = as_str(data[0]) if data else None
+        # Asterisk writes no COMPLETE* line after a transfer: the queue call ends here.
         emit("contact.transferred", to_queue=target or queue)
+        emit("contact.ended")
     else:
         result.skip("ignored_event_type", f"queue_log event {kind}")
     return result
