@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import orjson
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from models.sources import amazon_connect, genesys_cloud, twilio_taskrouter
@@ -21,6 +22,7 @@ from tests.unit._fixtures import FIXTURES, load_form, load_json
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="function")]
 
+Client = TestClient[web.Request, web.Application]
 TOKEN = "test-auth-token-not-a-secret"
 PUBLIC = "https://ingest.example.com"
 
@@ -45,7 +47,7 @@ def settings(ingest_broker: EmbeddedBroker) -> IngestSettings:
 
 
 @pytest_asyncio.fixture
-async def client(settings: IngestSettings) -> AsyncIterator[TestClient[object, object]]:
+async def client(settings: IngestSettings) -> AsyncIterator[Client]:
     async with TestClient(TestServer(make_app(settings))) as test_client:
         yield test_client
 
@@ -65,7 +67,7 @@ def _twilio_body(name: str) -> str:
 
 
 async def test_twilio_webhook_events_reach_the_topic_keyed_by_contact(
-    client: TestClient[object, object], settings: IngestSettings
+    client: Client, settings: IngestSettings
 ) -> None:
     names = ["task_created.form", "reservation_accepted.form", "task_canceled.form"]
     for name in names:
@@ -81,7 +83,7 @@ async def test_twilio_webhook_events_reach_the_topic_keyed_by_contact(
 
 
 async def test_connect_and_genesys_webhooks_reach_the_topic(
-    client: TestClient[object, object], settings: IngestSettings
+    client: Client, settings: IngestSettings
 ) -> None:
     queued = load_json("amazon_connect", "queued.json")
     record = load_json("amazon_connect", "contact_record.json")
@@ -102,7 +104,7 @@ async def test_connect_and_genesys_webhooks_reach_the_topic(
 
 
 async def test_bad_twilio_signature_is_403_and_produces_nothing(
-    client: TestClient[object, object], settings: IngestSettings
+    client: Client, settings: IngestSettings
 ) -> None:
     body = _twilio_body("task_created.form")
     forged = {**_signed(body), "X-Twilio-Signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}
@@ -119,14 +121,14 @@ async def test_bad_twilio_signature_is_403_and_produces_nothing(
     assert await read_topic(settings.bootstrap, settings.dlq_topic, 0, wait_seconds=0) == []
 
 
-async def test_oversize_body_is_413(client: TestClient[object, object]) -> None:
+async def test_oversize_body_is_413(client: Client) -> None:
     big = {"padding": "x" * (70 * 1024)}
     assert (await client.post("/aws/connect", json=big)).status == 413
     assert (await client.post("/genesys", data=orjson.dumps(big))).status == 413
 
 
 async def test_malformed_payload_is_400_and_dead_lettered_with_reason(
-    client: TestClient[object, object], settings: IngestSettings
+    client: Client, settings: IngestSettings
 ) -> None:
     not_json = b'{"detail-type": "Amazon Connect Contact Event", "detail": '
     response = await client.post("/aws/connect", data=not_json)

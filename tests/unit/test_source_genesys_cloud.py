@@ -88,6 +88,7 @@ def test_other_topics_and_bad_messages() -> None:
     start = load_json(SRC, "acd_start.json")
     bad_time = copy.deepcopy(start)
     bad_time["eventBody"]["eventTime"] = "yesterday"
-    for payload in (None, [], {}, {"topicName": start["topicName"]}, bad_time):
+    payloads: list[object] = [None, [], {}, {"topicName": start["topicName"]}, bad_time]
+    for payload in payloads:
         result = map_event(payload)
         assert result.events == [] and result.malformed, payload
