@@ -142,8 +142,14 @@ def test_contact_record_without_resolution_attribute_reports_it() -> None:
 
 
 def test_bad_inputs_never_raise_and_are_malformed() -> None:
-    payloads: list[object] = [None, [], "x", {}, {"detail-type": DETAIL, "detail": "nope"},
-                              {"detail-type": DETAIL, "detail": {"eventType": "QUEUED"}}]  # fmt: skip
+    payloads: list[object] = [
+        None,
+        [],
+        "x",
+        {},
+        {"detail-type": DETAIL, "detail": "nope"},
+        {"detail-type": DETAIL, "detail": {"eventType": "QUEUED"}},
+    ]
     for payload in payloads:
         result = map_event(payload)
         assert result.events == []
