@@ -195,3 +195,43 @@ async def test_frozen_broker_is_503_then_accepted_after_thaw_without_loss() -> N
             "connect:c-0001:contact.queued",
             "connect:c-0001:contact.answered",
         }
+
+
+def test_cli_serves_on_loopback_and_stops_on_sigterm(ingest_broker: EmbeddedBroker) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "PILLARWATCH_BROKER": ingest_broker.url,
+        "PILLARWATCH_TOPIC": unique_topic("events"),
+        "PILLARWATCH_INGEST_PORT": str(port),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pillarwatch.ingest.cli", "http"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == (
+            f"pillarwatch ingest: listening on http://127.0.0.1:{port}"
+        )
+        body = (FIXTURES / "genesys_cloud" / "acd_start.json").read_bytes()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/genesys",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+            assert json.loads(response.read())["events"] == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
