@@ -67,9 +67,7 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         ("queue", "channel", "outcome"),
         "Queue outcomes: answered, abandoned, short_abandoned.",
     ),
-    MetricSpec(
-        "pillarwatch_wait_seconds", "histogram", _QC, "Wait in queue of answered contacts."
-    ),
+    MetricSpec("pillarwatch_wait_seconds", "histogram", _QC, "Wait in queue of answered contacts."),
     MetricSpec(
         "pillarwatch_handle_seconds", "histogram", _QC, "Handle time: talk + hold + wrap-up."
     ),
@@ -120,11 +118,50 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "Resolved at wrap-up and not followed by a repeat contact.",
     ),
     MetricSpec(
+        "pillarwatch_first_contact_resolution_final_ratio",
+        "gauge",
+        _QC,
+        "First-contact resolution of the contacts that ended in the newest hour whose repeat "
+        "window has fully passed: final, it will not change.",
+    ),
+    MetricSpec(
         "pillarwatch_apology_coverage_ratio",
         "gauge",
         _QCW,
         "Contacts with a customer complaint in which the agent apologised.",
     ),
+    MetricSpec(
+        "pillarwatch_complaint_to_apology_seconds",
+        "gauge",
+        _QCW,
+        "Mean time from the customer's first complaint to the agent's first apology after it.",
+    ),
+    MetricSpec(
+        "pillarwatch_journey_contacts",
+        "gauge",
+        _QCW,
+        "Mean contacts per journey, over journeys that ended resolved in the window.",
+    ),
+    MetricSpec(
+        "pillarwatch_journey_channel_switches",
+        "gauge",
+        _QCW,
+        "Mean channel switches per resolved journey.",
+    ),
+    MetricSpec(
+        "pillarwatch_journey_wait_seconds",
+        "gauge",
+        _QCW,
+        "Mean total queue wait across a resolved journey's contacts.",
+    ),
+    MetricSpec(
+        "pillarwatch_journey_resolution_seconds",
+        "gauge",
+        _QCW,
+        "Mean time from a journey's first contact to its resolution.",
+    ),
+    MetricSpec("pillarwatch_csat_average", "gauge", _QCW, "Mean CSAT (1..5) of survey answers."),
+    MetricSpec("pillarwatch_ces_average", "gauge", _QCW, "Mean CES (1..7, 7 = easy) of answers."),
     MetricSpec(
         "pillarwatch_window_contacts",
         "gauge",
@@ -142,6 +179,44 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "gauge",
         ("pillar", "component", "queue", "channel", "window"),
         "A component of a pillar score, 0..100.",
+    ),
+    # staffing: Erlang C over the lookback (models/staffing.py, docs/staffing.md)
+    MetricSpec(
+        "pillarwatch_staffing_required_agents",
+        "gauge",
+        _QC,
+        "Agents Erlang C needs to meet the service-level goal at the measured arrival rate and "
+        "handle time.",
+    ),
+    MetricSpec(
+        "pillarwatch_staffing_present_agents",
+        "gauge",
+        ("queue", "channel", "state"),
+        "Agents on the queue now by state: available, busy, after_call_work, break, offline.",
+    ),
+    MetricSpec(
+        "pillarwatch_projected_service_level_ratio",
+        "gauge",
+        _QC,
+        "Erlang C service level with the agents present now (0 when traffic >= agents).",
+    ),
+    MetricSpec(
+        "pillarwatch_projected_average_speed_of_answer_seconds",
+        "gauge",
+        _QC,
+        "Erlang C mean wait with the agents present now (+Inf when traffic >= agents).",
+    ),
+    MetricSpec(
+        "pillarwatch_occupancy_ratio",
+        "gauge",
+        _QC,
+        "Traffic in Erlangs / agents present (1 when traffic >= agents).",
+    ),
+    MetricSpec(
+        "pillarwatch_service_level_goal_ratio",
+        "gauge",
+        _QC,
+        "The queue's configured service-level goal (e.g. 0.8), for alerts and wallboards.",
     ),
 )
 

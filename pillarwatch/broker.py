@@ -91,8 +91,9 @@ class EmbeddedBroker:
                 raise EmbeddedBrokerError(
                     f"embedded broker exited with code {self._proc.returncode} on {listener}"
                 )
-            with contextlib.suppress(OSError), socket.create_connection(
-                (self.host, self.port), timeout=0.2
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection((self.host, self.port), timeout=0.2),
             ):
                 return self
             time.sleep(0.05)

@@ -1,0 +1,48 @@
+# pillarwatch: `make demo` and `make test` work on a fresh machine; everything they need is here.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+
+.PHONY: help demo test test-fast check dashboards bench system-deps clean
+
+help:
+	@echo "make demo    - embedded broker + worker + simulator, /metrics live (ARGS='--duration 60')"
+	@echo "make test    - install everything and run the whole test suite"
+	@echo "make check   - ruff and mypy"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[broker,dev]'
+	touch $(STAMP)
+
+# Prometheus, Alertmanager, promtool and amtool come from Debian's packages (tests use the real ones).
+system-deps:
+	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null \
+	    || ! command -v prometheus >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends prometheus prometheus-alertmanager >/dev/null; \
+	  else \
+	    echo "need Debian packages prometheus prometheus-alertmanager (run as root or sudo)"; exit 1; \
+	  fi; \
+	fi
+
+demo: $(STAMP)
+	$(VENV)/bin/pillarwatch demo $(ARGS)
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest -q $(ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not integration" $(ARGS)
+
+check: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,307 @@
+"""Per-contact state and its transitions: the pure core of the first hop.
+
+`apply(state, event, markers, config)` folds one event into a contact's state and returns
+what to emit. Transitions are idempotent (a repeated event changes nothing) and, for the
+lifecycle timestamps, independent of arrival order: a contact whose `answered` arrives
+before its `queued` ends with the same summaries. Rules for impossible sequences:
+- a second `answered` or `abandoned` keeps the earliest time (first one wins);
+- `ended` with `queued` but no answer and no abandon is an abandon at the end time;
+- `abandoned` after `answered` is ignored (the customer hung up on the agent: not an abandon);
+- holds are paired by time at the end: each start with the first later end; an unpaired
+  start or end adds nothing;
+- lists of times (holds, transfers, apologies) keep at most MAX_TIMES entries each;
+- a transfer to the contact's own queue is counted as a transfer (a re-queue is still effort).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from models.config import Config
+from models.events import Event
+from models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
+
+__all__ = ["ContactState", "Outcome", "Summary", "Survey", "apply", "relevant_markers", "survey"]
+
+MAX_TIMES = 32  # bounds per-contact state whatever a producer sends
+
+
+@dataclass(slots=True)
+class ContactState:
+    """What the first hop remembers about one contact (stored in a Table, as a dict)."""
+
+    queue: str
+    channel: str
+    segment: str | None = None
+    customer_id: str | None = None
+    queued_ts: float | None = None
+    answered_ts: float | None = None
+    abandoned_ts: float | None = None
+    ended_ts: float | None = None
+    wrapped_ts: float | None = None
+    resolved: bool | None = None
+    # Times, not running totals, so that any arrival order gives the same summary.
+    hold_starts: list[float] = field(default_factory=list)
+    hold_ends: list[float] = field(default_factory=list)
+    transfer_ts: list[float] = field(default_factory=list)
+    markers: int = 0
+    complaint_ts: float | None = None  # the first complaint
+    apology_times: list[float] = field(default_factory=list)
+    outcome_sent: bool = False
+    summary_sent: bool = False
+    last_ts: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ContactState:
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The queue outcome, emitted as soon as it is known (answer or abandon)."""
+
+    queue: str
+    channel: str
+    ts: float
+    outcome: str  # answered | abandoned | short_abandoned
+    wait: float
+    within_target: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The full contact summary, emitted once the contact has ended (and been wrapped up)."""
+
+    queue: str
+    channel: str
+    ts: float
+    answered: bool
+    handle: float | None
+    holds: int
+    hold_seconds: float
+    transfers: int
+    wrapped: bool
+    resolved: bool | None
+    markers: int
+    complaint_to_apology: float | None
+    segment: str | None = None
+    customer_id: str | None = None
+    contact_id: str | None = None
+    start: float | None = None  # the earliest lifecycle time known (queued, as a rule)
+    wait: float = 0.0  # time in queue before the answer or the abandon
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """A survey answer, counted in the minute it was given, for the contact's queue."""
+
+    queue: str
+    channel: str
+    ts: float
+    csat: int | None
+    ces: int | None
+    nps: int | None
+
+
+def survey(event: Event) -> Survey:
+    return Survey(event.queue, event.channel, event.ts, event.csat, event.ces, event.nps)
+
+
+def relevant_markers(event: Event) -> int:
+    """Markers of a message that can change state: complaints by customers, the rest by agents."""
+    if event.text is None:
+        return 0
+    found = detect(event.text, event.lang)
+    if event.role == "customer":
+        return found & COMPLAINT
+    if event.role == "agent":
+        return found & (APOLOGY | EMPATHY)
+    return 0
+
+
+def apply(
+    state: ContactState | None, event: Event, markers: int, config: Config
+) -> tuple[ContactState, list[Outcome | Summary]]:
+    """Fold `event` into `state` (mutated in place, or created); return it and what to emit.
+
+    `markers` is `models.markers.detect()` of the event's text, 0 for non-message events.
+    """
+    if state is None:
+        state = ContactState(queue=event.queue, channel=event.channel)
+    if state.segment is None and event.segment is not None:
+        state.segment = event.segment
+    if state.customer_id is None and event.customer_id is not None:
+        state.customer_id = event.customer_id
+    if event.ts > state.last_ts:
+        state.last_ts = event.ts
+    _TRANSITIONS.get(event.type, _ignore)(state, event, markers)
+    emitted: list[Outcome | Summary] = []
+    outcome = _queue_outcome(state, config)
+    if outcome is not None:
+        emitted.append(outcome)
+    summary = _summary(state, event.contact_id)
+    if summary is not None:
+        emitted.append(summary)
+    return state, emitted
+
+
+def _first(current: float | None, ts: float) -> float:
+    return ts if current is None else min(current, ts)
+
+
+def _queued(s: ContactState, e: Event, _m: int) -> None:
+    if s.queued_ts is None or e.ts < s.queued_ts:
+        s.queued_ts = e.ts
+        if not s.outcome_sent:
+            s.queue = e.queue  # the contact belongs to the queue it entered
+
+
+def _answered(s: ContactState, e: Event, _m: int) -> None:
+    s.answered_ts = _first(s.answered_ts, e.ts)
+
+
+def _abandoned(s: ContactState, e: Event, _m: int) -> None:
+    s.abandoned_ts = _first(s.abandoned_ts, e.ts)
+
+
+def _ended(s: ContactState, e: Event, _m: int) -> None:
+    s.ended_ts = _first(s.ended_ts, e.ts)
+
+
+def _wrapped(s: ContactState, e: Event, _m: int) -> None:
+    if s.wrapped_ts is None or e.ts >= s.wrapped_ts:
+        s.wrapped_ts = e.ts
+        if e.resolved is not None:
+            s.resolved = e.resolved
+
+
+def _add_time(times: list[float], ts: float) -> None:
+    if ts not in times and len(times) < MAX_TIMES:
+        times.append(ts)
+
+
+def _transferred(s: ContactState, e: Event, _m: int) -> None:
+    _add_time(s.transfer_ts, e.ts)
+
+
+def _hold_started(s: ContactState, e: Event, _m: int) -> None:
+    _add_time(s.hold_starts, e.ts)
+
+
+def _hold_ended(s: ContactState, e: Event, _m: int) -> None:
+    _add_time(s.hold_ends, e.ts)
+
+
+def _message(s: ContactState, e: Event, markers: int) -> None:
+    if e.role == "customer" and markers & COMPLAINT:
+        s.markers |= COMPLAINT
+        s.complaint_ts = _first(s.complaint_ts, e.ts)
+    elif e.role == "agent" and markers & ~COMPLAINT:
+        s.markers |= markers & ~COMPLAINT
+        if markers & APOLOGY:
+            _add_time(s.apology_times, e.ts)
+
+
+def _holds(s: ContactState) -> tuple[int, float]:
+    """(number of holds, seconds on hold): each start paired with the first end after it."""
+    ends = sorted(s.hold_ends)
+    count, seconds, i = 0, 0.0, 0
+    for start in sorted(s.hold_starts):
+        while i < len(ends) and ends[i] < start:
+            i += 1
+        if i == len(ends):
+            break
+        count += 1
+        seconds += ends[i] - start
+        i += 1
+    return count, seconds
+
+
+def _apology_delay(s: ContactState) -> float | None:
+    """Seconds from the first complaint to the first apology at or after it."""
+    if s.complaint_ts is None:
+        return None
+    after = [t for t in s.apology_times if t >= s.complaint_ts]
+    return min(after) - s.complaint_ts if after else None
+
+
+def _ignore(_s: ContactState, _e: Event, _m: int) -> None:
+    return None
+
+
+_TRANSITIONS = {
+    "contact.queued": _queued,
+    "contact.answered": _answered,
+    "contact.abandoned": _abandoned,
+    "contact.ended": _ended,
+    "contact.wrapped": _wrapped,
+    "contact.transferred": _transferred,
+    "contact.hold_started": _hold_started,
+    "contact.hold_ended": _hold_ended,
+    "contact.message": _message,
+}
+
+
+def _queue_outcome(s: ContactState, config: Config) -> Outcome | None:
+    if s.outcome_sent or s.queued_ts is None:
+        return None
+    targets = config.targets(s.queue, s.segment)
+    if s.answered_ts is not None:
+        wait = max(0.0, s.answered_ts - s.queued_ts)
+        s.outcome_sent = True
+        return Outcome(
+            s.queue,
+            s.channel,
+            s.answered_ts,
+            "answered",
+            wait,
+            wait <= targets.service_level_seconds,
+        )
+    gone = s.abandoned_ts if s.abandoned_ts is not None else s.ended_ts
+    if gone is None:
+        return None
+    wait = max(0.0, gone - s.queued_ts)
+    s.outcome_sent = True
+    kind = "short_abandoned" if wait < targets.short_abandon_seconds else "abandoned"
+    return Outcome(s.queue, s.channel, gone, kind, wait, False)
+
+
+def _summary(s: ContactState, contact_id: str) -> Summary | None:
+    if s.summary_sent or s.ended_ts is None:
+        return None
+    answered = s.answered_ts is not None
+    if answered and s.wrapped_ts is None:
+        return None  # handle time includes wrap-up: wait for it (or the contact timeout)
+    if s.wrapped_ts is not None and not answered:
+        return None  # a wrap-up means an agent answered: that event is still on its way
+    end = max(s.ended_ts, s.wrapped_ts or s.ended_ts)
+    s.summary_sent = True
+    handle = max(0.0, end - s.answered_ts) if s.answered_ts is not None else None
+    delay = _apology_delay(s)
+    holds, hold_seconds = _holds(s)
+    known = [t for t in (s.queued_ts, s.answered_ts, s.abandoned_ts, s.ended_ts) if t is not None]
+    gone = next((t for t in (s.answered_ts, s.abandoned_ts, s.ended_ts) if t is not None), None)
+    wait = max(0.0, gone - s.queued_ts) if gone is not None and s.queued_ts is not None else 0.0
+    return Summary(
+        queue=s.queue,
+        channel=s.channel,
+        ts=end,
+        answered=answered,
+        handle=handle,
+        holds=holds,
+        hold_seconds=hold_seconds,
+        transfers=len(s.transfer_ts),
+        wrapped=s.wrapped_ts is not None,
+        resolved=s.resolved,
+        markers=s.markers,
+        complaint_to_apology=delay,
+        segment=s.segment,
+        customer_id=s.customer_id,
+        contact_id=contact_id,
+        start=min(known),
+        wait=wait,
+    )

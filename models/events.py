@@ -1,0 +1,242 @@
+"""Input event schema v1: a typed record, and decoding that gives a reason for every rejection.
+
+`decode(raw)` never raises on bad input: it returns an `Event` or a `Rejection` whose
+`reason` is one of `REJECTION_REASONS` (a bounded set, so it can be a metric label) and
+whose `detail` says what exactly was wrong (for the dead-letter record, never a label).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import orjson
+
+__all__ = [
+    "CHANNELS",
+    "EVENT_TYPES",
+    "MAX_EVENT_BYTES",
+    "REJECTION_REASONS",
+    "Event",
+    "Rejection",
+    "decode",
+    "parse_ts",
+    "validate",
+]
+
+SCHEMA_VERSION: Final = 1
+MAX_EVENT_BYTES: Final = 64 * 1024
+MAX_FIELD_CHARS: Final = 256  # ids, queue names, ...; message text has MAX_EVENT_BYTES only
+# Event times outside this range are certainly wrong (a clock at zero, ms sent as s, ...).
+MIN_TS: Final = 946_684_800.0  # 2000-01-01
+MAX_TS: Final = 4_102_444_800.0  # 2100-01-01
+
+EVENT_TYPES: Final = frozenset(
+    {
+        "contact.queued",
+        "contact.answered",
+        "contact.abandoned",
+        "contact.transferred",
+        "contact.hold_started",
+        "contact.hold_ended",
+        "contact.message",
+        "contact.wrapped",
+        "contact.ended",
+        "survey.answered",
+    }
+)
+CHANNELS: Final = frozenset({"voice", "chat", "email", "messaging", "video"})
+ROLES: Final = frozenset({"customer", "agent", "bot"})
+
+REJECTION_REASONS: Final = (
+    "oversize",
+    "not_utf8",
+    "not_json",
+    "not_object",
+    "unsupported_schema",
+    "missing_field",
+    "wrong_type",
+    "unknown_type",
+    "bad_timestamp",
+    "bad_value",
+)
+
+_REQUIRED: Final = ("event_id", "type", "ts", "contact_id", "channel", "queue")
+_OPTIONAL_STR: Final = ("customer_id", "team", "agent_id", "segment", "lang", "reason")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One validated schema-v1 event. `ts` is event time in epoch seconds."""
+
+    event_id: str
+    type: str
+    ts: float
+    contact_id: str
+    channel: str
+    queue: str
+    customer_id: str | None = None
+    team: str | None = None
+    agent_id: str | None = None
+    segment: str | None = None
+    lang: str | None = None
+    to_queue: str | None = None
+    role: str | None = None
+    text: str | None = None
+    resolved: bool | None = None
+    reason: str | None = None
+    csat: int | None = None
+    ces: int | None = None
+    nps: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why an input was not accepted. `reason` is a metric label; `detail` is for people."""
+
+    reason: str
+    detail: str
+
+
+class _Invalid(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.rejection = Rejection(reason, detail)
+
+
+def decode(raw: bytes | bytearray | memoryview | None) -> Event | Rejection:
+    """Decode and validate one Kafka message value."""
+    if raw is None:
+        return Rejection("not_json", "empty message (null value)")
+    if len(raw) > MAX_EVENT_BYTES:
+        return Rejection("oversize", f"{len(raw)} bytes > {MAX_EVENT_BYTES}")
+    raw = bytes(raw)
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return Rejection("not_utf8", "value is not valid UTF-8")
+        return Rejection("not_json", f"not JSON: {exc}")
+    if not isinstance(doc, dict):
+        return Rejection("not_object", f"JSON {type(doc).__name__}, expected an object")
+    return validate(doc)
+
+
+def validate(doc: dict[str, Any]) -> Event | Rejection:
+    """Validate a decoded JSON object against schema v1."""
+    try:
+        return _validate(doc)
+    except _Invalid as exc:
+        return exc.rejection
+
+
+def _validate(doc: dict[str, Any]) -> Event:
+    schema = doc.get("schema", SCHEMA_VERSION)
+    if type(schema) is not int:
+        raise _Invalid("wrong_type", "schema: expected an integer")
+    if schema != SCHEMA_VERSION:
+        raise _Invalid("unsupported_schema", f"schema {schema}, this worker reads {SCHEMA_VERSION}")
+    for name in _REQUIRED:
+        if doc.get(name) is None:
+            raise _Invalid("missing_field", f"{name}: required")
+    etype = _string(doc, "type")
+    if etype not in EVENT_TYPES:
+        raise _Invalid("unknown_type", f"type: {etype[:64]!r} is not a schema-v1 type")
+    ts = parse_ts(doc["ts"])
+    channel = _string(doc, "channel")
+    if channel not in CHANNELS:
+        raise _Invalid("bad_value", f"channel: {channel[:32]!r} not one of {sorted(CHANNELS)}")
+    optional = {name: _optional_string(doc, name) for name in _OPTIONAL_STR}
+    to_queue = role = text = None
+    resolved = None
+    csat = ces = nps = None
+    if etype == "contact.transferred":
+        to_queue = _string(doc, "to_queue")
+    elif etype == "contact.message":
+        role = _string(doc, "role")
+        if role not in ROLES:
+            raise _Invalid("bad_value", f"role: {role[:32]!r} not one of {sorted(ROLES)}")
+        text = _text(doc)
+    elif etype == "contact.wrapped":
+        value = doc.get("resolved")
+        if value is not None and type(value) is not bool:
+            raise _Invalid("wrong_type", "resolved: expected true or false")
+        resolved = value
+    elif etype == "survey.answered":
+        csat = _score(doc, "csat", 1, 5)
+        ces = _score(doc, "ces", 1, 7)
+        nps = _score(doc, "nps", 0, 10)
+    return Event(
+        event_id=_string(doc, "event_id"),
+        type=etype,
+        ts=ts,
+        contact_id=_string(doc, "contact_id"),
+        channel=channel,
+        queue=_string(doc, "queue"),
+        to_queue=to_queue,
+        role=role,
+        text=text,
+        resolved=resolved,
+        csat=csat,
+        ces=ces,
+        nps=nps,
+        **optional,
+    )
+
+
+def parse_ts(value: object) -> float:
+    """Event time from an RFC 3339 string (with offset or Z) or epoch seconds."""
+    if type(value) in (int, float):
+        ts = float(value)  # type: ignore[arg-type]
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise _Invalid("bad_timestamp", f"ts: {value[:40]!r} is not RFC 3339") from None
+        if parsed.tzinfo is None:
+            raise _Invalid("bad_timestamp", "ts: RFC 3339 needs an offset (Z or +hh:mm)")
+        ts = parsed.timestamp()
+    else:
+        raise _Invalid("bad_timestamp", "ts: expected an RFC 3339 string or epoch seconds")
+    if not math.isfinite(ts) or not MIN_TS <= ts < MAX_TS:
+        raise _Invalid("bad_timestamp", "ts: outside 2000..2100 (milliseconds sent as seconds?)")
+    return ts
+
+
+def _string(doc: dict[str, Any], name: str) -> str:
+    value = doc.get(name)
+    if value is None:
+        raise _Invalid("missing_field", f"{name}: required")
+    if not isinstance(value, str):
+        raise _Invalid("wrong_type", f"{name}: expected a string")
+    if not value or len(value) > MAX_FIELD_CHARS:
+        raise _Invalid("bad_value", f"{name}: must be 1..{MAX_FIELD_CHARS} characters")
+    return value
+
+
+def _optional_string(doc: dict[str, Any], name: str) -> str | None:
+    return None if doc.get(name) is None else _string(doc, name)
+
+
+def _text(doc: dict[str, Any]) -> str:
+    value = doc.get("text")
+    if value is None:
+        raise _Invalid("missing_field", "text: required for contact.message")
+    if not isinstance(value, str):
+        raise _Invalid("wrong_type", "text: expected a string")
+    return value
+
+
+def _score(doc: dict[str, Any], name: str, low: int, high: int) -> int | None:
+    value = doc.get(name)
+    if value is None:
+        return None
+    if type(value) is not int:
+        raise _Invalid("wrong_type", f"{name}: expected an integer")
+    if not low <= value <= high:
+        raise _Invalid("bad_value", f"{name}: {value} outside {low}..{high}")
+    return int(value)

@@ -1,0 +1,82 @@
+"""The reference computation: every metric straight from a list of raw messages, no broker.
+
+It runs the same pure code as the agents, in one process and in message order, so the
+integration tests can say "what /metrics shows equals what the JSONL implies". Duplicates are
+found with an exact set here (the worker's memory of ids is bounded; tests stay under it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from models.buckets import WIDTH, Item, increments, minute_of
+from models.config import Config
+from models.contact import ContactState, Outcome, apply, relevant_markers, survey
+from models.events import Rejection, decode
+from models.journeys import JourneyState, add_contact, deltas, from_summary
+from models.windows import WindowResult, evaluate
+
+__all__ = ["Expected", "reference"]
+
+
+@dataclass
+class Expected:
+    events: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+    contacts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    emitted: list[Item] = field(default_factory=list)
+    windows: list[WindowResult] = field(default_factory=list)
+
+
+def reference(messages: Iterable[bytes], config: Config) -> Expected:
+    out = Expected()
+    seen: set[str] = set()
+    states: dict[str, ContactState] = {}
+    buckets: dict[tuple[str, str, int], list[float]] = {}
+    journeys: dict[str, JourneyState] = {}
+
+    def count(item: Item) -> None:
+        out.emitted.append(item)
+        key = (item.queue, item.channel, minute_of(item.ts))
+        vector = buckets.setdefault(key, [0.0] * WIDTH)
+        for index, amount in increments(item):
+            vector[index] += amount
+
+    for raw in messages:
+        event = decode(raw)
+        if isinstance(event, Rejection):
+            out.rejected[event.reason] += 1
+            continue
+        if event.event_id in seen:
+            out.duplicates += 1
+            continue
+        seen.add(event.event_id)
+        out.events[event.type] += 1
+        if event.type == "survey.answered":
+            count(survey(event))
+            continue
+        markers = relevant_markers(event) if event.type == "contact.message" else 0
+        if event.type == "contact.message" and not markers:
+            continue
+        state, emitted = apply(states.get(event.contact_id), event, markers, config)
+        if state.summary_sent:
+            states.pop(event.contact_id, None)
+        else:
+            states[event.contact_id] = state
+        for item in emitted:
+            count(item)
+            if isinstance(item, Outcome):
+                out.contacts[(item.queue, item.channel, item.outcome)] += 1
+            elif item.customer_id:
+                window = config.targets(item.queue, item.segment).repeat_window_seconds
+                contact = from_summary(item, window)
+                journeys[item.customer_id], corrections = add_contact(
+                    journeys.get(item.customer_id), contact
+                )
+                for delta in deltas(corrections):
+                    count(delta)
+    out.windows = evaluate(((q, c, m, v) for (q, c, m), v in buckets.items()), config)
+    return out

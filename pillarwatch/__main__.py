@@ -1,0 +1,5 @@
+import sys
+
+from pillarwatch.cli import main
+
+sys.exit(main())

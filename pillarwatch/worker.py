@@ -1,0 +1,24 @@
+"""Running a stream worker: topics first, then the Faust worker with its web server."""
+
+from __future__ import annotations
+
+import asyncio
+
+from faust.worker import Worker
+
+from streams.app import create_app
+from streams.settings import Settings
+from streams.topics import ensure_topics
+
+__all__ = ["run_worker"]
+
+
+def run_worker(settings: Settings) -> int:
+    """Run until SIGINT/SIGTERM (Faust's worker handles both and shuts down cleanly)."""
+    asyncio.run(ensure_topics(settings))
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    app = create_app(settings)
+    worker = Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
+    worker.spinner = None  # its cursor escapes garble demo output and log files
+    worker.execute_from_commandline()  # exits the process when the worker stops
+    return 0

@@ -1,0 +1,158 @@
+"""contacts: the first hop. Decode, validate, dedupe, keep per-contact state, emit outcomes.
+
+Consumes the input topic (key: contact id). Rejects go to the dead-letter topic with the raw
+bytes as value and the reason in headers. Outcomes (answered/abandoned, as they happen) and
+full summaries (when a contact ends) go to `contact-summaries`, keyed by queue and channel.
+An event not keyed by its contact id is forwarded once to a repartition topic keyed by
+contact id, and handled from there: the state Table must see all of a contact's events.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from faust.types import StreamT
+from prometheus_client.core import GaugeMetricFamily
+
+from models.catalogue import spec
+from models.contact import ContactState, Outcome, apply, relevant_markers, survey
+from models.dedupe import RecentIds
+from models.events import Event, Rejection, decode
+from models.summaries import to_wire, wire_key
+from streams.metrics import ScrapeCollector, gauge_family
+
+if TYPE_CHECKING:
+    from streams.app import PillarwatchApp
+
+__all__ = ["install"]
+
+
+def install(app: PillarwatchApp) -> None:
+    s = app.settings
+    m = app.metrics
+    events_topic = app.topic(
+        s.topic, key_serializer="raw", value_serializer="raw", partitions=s.partitions
+    )
+    by_contact = app.topic(
+        f"{s.app_id}-contact-events-by-contact",
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=s.partitions,
+        internal=True,
+    )
+    dlq = app.topic(s.dlq_topic, key_serializer="raw", value_serializer="raw")
+    summaries = app.topic(s.summaries_topic, key_serializer="raw", value_serializer="json")
+    contacts = app.Table("contacts", default=None, partitions=s.partitions)
+    # Contacts waiting in queue now, for the live gauges: small (rows leave when answered).
+    waiting = app.Table("waiting", default=None, partitions=s.partitions)
+    recent = RecentIds(s.dedupe_capacity)
+    config = s.config
+    # Stream time per input partition: the newest event time seen in it. Lateness is judged
+    # per partition, as Kafka orders only within one; partitions are consumed in batches.
+    watermarks: dict[int, float] = {}
+
+    async def reject(raw: Any, rejection: Rejection) -> None:
+        m.rejected.labels(rejection.reason).inc()
+        msg = raw.message
+        headers = [
+            ("pillarwatch.reason", rejection.reason.encode()),
+            ("pillarwatch.detail", rejection.detail.encode("utf-8", "replace")[:1024]),
+            ("pillarwatch.source", f"{msg.topic}/{msg.partition}/{msg.offset}".encode()),
+        ]
+        await dlq.send(key=raw.key, value=raw.value, headers=headers)
+
+    async def handle(event: Event, raw_key: bytes | None, raw_value: bytes) -> None:
+        key = event.contact_id.encode()
+        if raw_key != key:
+            await by_contact.send(key=key, value=raw_value)
+            return
+        if event.type == "survey.answered":
+            # Surveys come after the contact has ended (and its state is gone): they carry
+            # queue and channel themselves and are counted in the minute they are answered.
+            answer = survey(event)
+            key = wire_key(answer.queue, answer.channel).encode()
+            await summaries.send(key=key, value=to_wire(answer))
+            return
+        markers = 0
+        if event.type == "contact.message":
+            markers = relevant_markers(event)
+            if not markers:
+                return  # a plain message changes nothing: no state read, no changelog write
+        found = contacts.get(event.contact_id)
+        state = ContactState.from_dict(found) if found is not None else None
+        state, emitted = apply(state, event, markers, config)
+        if state.summary_sent:
+            if found is not None:
+                del contacts[event.contact_id]  # ended: state is bounded by open contacts
+        else:
+            contacts[event.contact_id] = state.to_dict()
+        is_waiting = state.queued_ts is not None and not state.outcome_sent
+        if is_waiting:
+            if found is None or not waiting.get(event.contact_id):
+                waiting[event.contact_id] = [state.queue, state.channel, state.queued_ts]
+        elif event.contact_id in waiting:
+            del waiting[event.contact_id]
+        for item in emitted:
+            queue = m.queue_label(item.queue)
+            if isinstance(item, Outcome):
+                m.contacts.labels(queue, item.channel, item.outcome).inc()
+                if item.outcome == "answered":
+                    m.wait.labels(queue, item.channel).observe(item.wait)
+            elif item.handle is not None:
+                m.handle.labels(queue, item.channel).observe(item.handle)
+            await summaries.send(
+                key=wire_key(item.queue, item.channel).encode(), value=to_wire(item)
+            )
+
+    async def process(stream: StreamT[Any], repartitioned: bool) -> None:
+        async for raw in stream.events():
+            result = decode(raw.value)
+            if isinstance(result, Rejection):
+                await reject(raw, result)
+                continue
+            if not repartitioned:
+                if recent.seen(result.event_id):
+                    m.duplicates.inc()
+                    continue
+                m.count_event(result.type)
+                m.lag.observe(max(0.0, time.time() - result.ts))
+                partition = raw.message.partition
+                mark = watermarks.get(partition, 0.0)
+                if result.ts < mark - config.lateness_seconds:
+                    m.late.inc()
+                elif result.ts > mark:
+                    watermarks[partition] = result.ts
+            await handle(result, raw.key, raw.value)
+
+    @app.agent(events_topic, name="contacts")
+    async def contacts_agent(stream: StreamT[Any]) -> None:
+        await process(stream, repartitioned=False)
+
+    @app.agent(by_contact, name="contacts-repartitioned")
+    async def contacts_repartitioned(stream: StreamT[Any]) -> None:
+        await process(stream, repartitioned=True)
+
+    waiting_spec = spec("pillarwatch_queue_waiting_contacts")
+    longest_spec = spec("pillarwatch_queue_longest_wait_seconds")
+
+    def live_gauges() -> Iterator[GaugeMetricFamily]:
+        # Event time: "now" is the newest event seen, so a backfill shows sane waits.
+        now = max(watermarks.values(), default=0.0)
+        counts: dict[tuple[str, str], int] = {}
+        oldest: dict[tuple[str, str], float] = {}
+        for row in waiting.values():
+            if not row:
+                continue
+            key = (m.queue_label(row[0]), row[1])
+            counts[key] = counts.get(key, 0) + 1
+            oldest[key] = min(oldest.get(key, row[2]), row[2])
+        n_family, w_family = gauge_family(waiting_spec), gauge_family(longest_spec)
+        for key, count in sorted(counts.items()):
+            n_family.add_metric(list(key), count)
+            w_family.add_metric(list(key), max(0.0, now - oldest[key]))
+        yield n_family
+        yield w_family
+
+    app.registry.register(ScrapeCollector(live_gauges))

@@ -1,0 +1,190 @@
+"""measures: minute buckets per queue and channel; windows and pillar scores at scrape time.
+
+Consumes `contact-summaries` (key: queue and channel, so one worker owns all of a queue's
+buckets). The buckets are a plain Table keyed by (queue, channel, minute), expired here: Faust's
+windowed tables leak state after recovery and lose windows on rebalance (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from faust.types import StreamT
+from prometheus_client.core import GaugeMetricFamily
+
+from models.buckets import WIDTH, increments, minute_of
+from models.catalogue import spec
+from models.config import Config
+from models.journeys import JourneyDelta
+from models.summaries import SEP, WireItem, from_wire
+from models.windows import RETAIN_MINUTES, WindowResult, evaluate
+from streams.metrics import ScrapeCollector, gauge_family
+
+if TYPE_CHECKING:
+    from streams.app import PillarwatchApp
+
+__all__ = ["MEASURE_GAUGES", "add", "install", "result_samples"]
+
+# metric name -> the Measures attribute it exports
+MEASURE_GAUGES = {
+    "pillarwatch_service_level_ratio": "service_level",
+    "pillarwatch_abandon_ratio": "abandon_ratio",
+    "pillarwatch_average_speed_of_answer_seconds": "average_speed_of_answer",
+    "pillarwatch_average_handle_seconds": "average_handle",
+    "pillarwatch_transfer_ratio": "transfer_ratio",
+    "pillarwatch_apology_coverage_ratio": "apology_coverage",
+    "pillarwatch_complaint_to_apology_seconds": "complaint_to_apology",
+    "pillarwatch_repeat_contact_ratio": "repeat_ratio",
+    "pillarwatch_first_contact_resolution_ratio": "first_contact_resolution",
+    "pillarwatch_journey_contacts": "journey_contacts",
+    "pillarwatch_journey_channel_switches": "journey_switches",
+    "pillarwatch_journey_wait_seconds": "journey_wait",
+    "pillarwatch_journey_resolution_seconds": "journey_duration",
+    "pillarwatch_csat_average": "csat",
+    "pillarwatch_ces_average": "ces",
+}
+
+
+def result_samples(results: list[WindowResult]) -> Iterator[GaugeMetricFamily]:
+    """The gauge families for a list of window results (absent values are not exported)."""
+    families = {name: gauge_family(spec(name)) for name in MEASURE_GAUGES}
+    volume = gauge_family(spec("pillarwatch_window_contacts"))
+    score = gauge_family(spec("pillarwatch_pillar_score"))
+    component = gauge_family(spec("pillarwatch_pillar_component_score"))
+    for r in results:
+        labels = [r.queue, r.channel, r.window]
+        volume.add_metric(labels, r.measures.offered)
+        for name, attr in MEASURE_GAUGES.items():
+            value = getattr(r.measures, attr)
+            if value is not None:
+                families[name].add_metric(labels, value)
+        for pillar, ps in r.pillars.items():
+            if ps.score is not None:
+                score.add_metric([pillar, *labels], ps.score)
+            for comp, value in sorted(ps.components.items()):
+                component.add_metric([pillar, comp, *labels], value)
+    yield volume
+    yield from families.values()
+    yield score
+    yield component
+
+
+LATEST = "latest"  # per queue, the newest minute with a bucket: expiry and the too-late check
+
+
+def add(buckets: Any, item: WireItem) -> bool:
+    """Add `item` to its minute bucket; False if that minute already left every window.
+
+    Called while processing a message keyed by the item's queue and channel, so every key
+    touched here (same prefix) belongs to that message's partition: Faust writes the changelog
+    record, tombstones included, to the right partition.
+    """
+    minute = minute_of(item.ts)
+    prefix = f"{item.queue}{SEP}{item.channel}{SEP}"
+    latest = buckets.get(prefix + LATEST)
+    if latest is not None and minute <= latest - RETAIN_MINUTES:
+        return False
+    key = f"{prefix}{minute}"
+    vector = buckets.get(key)
+    if vector is None:
+        vector = [0.0] * WIDTH
+        if latest is None or minute > latest:
+            if latest is not None:
+                # Expire the minutes that the new latest minute pushes out of every window.
+                first = max(latest - RETAIN_MINUTES + 1, minute - 2 * RETAIN_MINUTES)
+                for old in range(first, minute - RETAIN_MINUTES + 1):
+                    if f"{prefix}{old}" in buckets:
+                        del buckets[f"{prefix}{old}"]
+            buckets[prefix + LATEST] = minute
+    for index, amount in increments(item):
+        vector[index] += amount
+    buckets[key] = vector
+    return True
+
+
+HOUR = "h"  # hour keys, `<prefix>h<hour>` -> [fcr_eligible, fcr_resolved], for final FCR
+
+
+def add_final_fcr(buckets: Any, item: JourneyDelta, retain_hours: int) -> None:
+    """Keep first-contact resolution per hour until the repeat window has closed on it."""
+    eligible = item.delta.get("fcr_eligible", 0.0)
+    resolved = item.delta.get("fcr_resolved", 0.0)
+    if not eligible and not resolved:
+        return
+    hour = int(item.ts // 3600)
+    prefix = f"{item.queue}{SEP}{item.channel}{SEP}{HOUR}"
+    key = f"{prefix}{hour}"
+    pair = buckets.get(key)
+    if pair is None:
+        pair = [0.0, 0.0]
+        for old in range(hour - retain_hours - 24, hour - retain_hours):
+            if f"{prefix}{old}" in buckets:
+                del buckets[f"{prefix}{old}"]
+    pair[0] += eligible
+    pair[1] += resolved
+    buckets[key] = pair
+
+
+def final_fcr(
+    hours: dict[tuple[str, str], dict[int, list[float]]], newest_minute: int, config: Config
+) -> Iterator[tuple[str, str, float]]:
+    """(queue, channel, FCR) of the newest hour whose repeat window has fully passed."""
+    for (queue, channel), by_hour in sorted(hours.items()):
+        window_hours = math.ceil(config.targets(queue).repeat_window_seconds / 3600)
+        final_hour = newest_minute // 60 - window_hours - 1
+        pair = by_hour.get(final_hour)
+        if pair is not None and pair[0] > 0:
+            yield queue, channel, pair[1] / pair[0]
+
+
+def install(app: PillarwatchApp) -> None:
+    s = app.settings
+    summaries = app.topic(
+        s.summaries_topic, key_serializer="raw", value_serializer="json", partitions=s.partitions
+    )
+    buckets = app.Table("minute-buckets", default=None, partitions=s.partitions)
+    label = app.metrics.queue_label
+
+    retain_hours = 2 + math.ceil(
+        max(
+            [s.config.defaults.repeat_window_seconds]
+            + [t.get("repeat_window_seconds", 0.0) for t in s.config.queue_overrides.values()]
+        )
+        / 3600
+    )
+
+    @app.agent(summaries, name="measures")
+    async def measures_agent(stream: StreamT[Any]) -> None:
+        async for doc in stream:
+            item = from_wire(doc)
+            add(buckets, item)
+            if isinstance(item, JourneyDelta):
+                add_final_fcr(buckets, item, retain_hours)
+
+    def window_gauges() -> Iterator[GaugeMetricFamily]:
+        rows = []
+        hours: dict[tuple[str, str], dict[int, list[float]]] = {}
+        for key, vector in buckets.items():
+            if vector is None:
+                continue
+            queue, channel, minute = key.split(SEP)
+            if minute == LATEST:
+                continue
+            if minute.startswith(HOUR):
+                by_hour = hours.setdefault((label(queue), channel), {})
+                pair = by_hour.setdefault(int(minute[1:]), [0.0, 0.0])
+                pair[0] += vector[0]  # several queues may fold into 'other'
+                pair[1] += vector[1]
+                continue
+            rows.append((label(queue), channel, int(minute), vector))
+        yield from result_samples(evaluate(rows, s.config))
+        final = gauge_family(spec("pillarwatch_first_contact_resolution_final_ratio"))
+        if rows:
+            newest = max(r[2] for r in rows)
+            for queue, channel, value in final_fcr(hours, newest, s.config):
+                final.add_metric([queue, channel], value)
+        yield final
+
+    app.registry.register(ScrapeCollector(window_gauges))

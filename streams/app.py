@@ -1,0 +1,54 @@
+"""The Faust app factory: `create_app(settings)` builds the app, its topics and its agents."""
+
+from __future__ import annotations
+
+import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
+from prometheus_client import CollectorRegistry
+
+from streams.agents import install_all
+from streams.metrics import Metrics
+from streams.settings import Settings
+
+__all__ = ["PillarwatchApp", "create_app"]
+
+
+class PillarwatchApp(faust.App):
+    """A Faust app that carries pillarwatch's settings, registry and metrics for its agents."""
+
+    settings: Settings
+    registry: CollectorRegistry
+    metrics: Metrics
+
+
+def create_app(settings: Settings, registry: CollectorRegistry | None = None) -> PillarwatchApp:
+    """Build the app; every module in streams/agents/ installs its agents on it."""
+    app = PillarwatchApp(
+        settings.app_id,
+        broker=settings.broker,
+        store=settings.store,
+        datadir=str(settings.data_dir),
+        web_bind=settings.web_host,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        # Standbys of an in-memory store would be iterated like active partitions by the
+        # scrape-time collectors; with RocksDB only actives are iterated.
+        table_standby_replicas=0 if settings.store == "memory://" else 1,
+        # Join quickly: the embedded broker takes session_timeout/2 per group join.
+        broker_session_timeout=10,
+        broker_heartbeat_interval=1,
+        broker_rebalance_timeout=10,
+        consumer_auto_offset_reset="earliest",
+        autodiscover=False,
+        web_in_thread=False,
+        logging_config=None,
+    )
+    app.settings = settings
+    app.registry = registry if registry is not None else CollectorRegistry()
+    app.metrics = Metrics(app.registry)
+    # Faust's own sensor on our registry, under a fixed prefix (not the configurable app id).
+    setup_prometheus_sensors(app, pattern="/metrics", registry=app.registry, name_prefix="faust")
+    install_all(app)
+    return app

@@ -1,0 +1,97 @@
+"""Prometheus metrics, created against an injected registry from the catalogue.
+
+Counters and histograms are updated as events pass. Window measures, pillar scores and live
+queue gauges are not kept as Gauge objects: collectors compute them at scrape time from the
+Tables this worker owns, so a queue that moves to another worker leaves no stale series here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from models.catalogue import ALLOWED_LABELS, MetricSpec, spec
+
+__all__ = ["Metrics", "ScrapeCollector", "gauge_family"]
+
+WAIT_BUCKETS = (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
+HANDLE_BUCKETS = (30, 60, 120, 180, 240, 300, 450, 600, 900, 1200, 1800, 3600)
+LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600)
+
+
+def _counter(registry: CollectorRegistry, name: str) -> Counter:
+    s = spec(name)
+    return Counter(s.name.removesuffix("_total"), s.help, s.labels, registry=registry)
+
+
+def _histogram(registry: CollectorRegistry, name: str, buckets: tuple[float, ...]) -> Histogram:
+    s = spec(name)
+    return Histogram(s.name, s.help, s.labels, buckets=buckets, registry=registry)
+
+
+class LabelGuard:
+    """Caps the distinct values of one label; the rest fold into 'other' and are counted.
+
+    A bug upstream that sends ids as queue names must not explode the number of series.
+    """
+
+    def __init__(self, cap: int, folded: Counter) -> None:
+        self._cap = cap
+        self._seen: set[str] = set()
+        self._folded = folded
+
+    def __call__(self, value: str) -> str:
+        if value in self._seen:
+            return value
+        if len(self._seen) < self._cap:
+            self._seen.add(value)
+            return value
+        self._folded.inc()
+        return "other"
+
+
+class Metrics:
+    """The counters and histograms the agents update, on one registry."""
+
+    def __init__(self, registry: CollectorRegistry, max_queues: int = 500) -> None:
+        self.registry = registry
+        self.events = _counter(registry, "pillarwatch_events_total")
+        self.rejected = _counter(registry, "pillarwatch_events_rejected_total")
+        self.duplicates = _counter(registry, "pillarwatch_events_duplicate_total")
+        self.late = _counter(registry, "pillarwatch_events_late_total")
+        self.folded = _counter(registry, "pillarwatch_labels_folded_total")
+        self.contacts = _counter(registry, "pillarwatch_contacts_total")
+        self.wait = _histogram(registry, "pillarwatch_wait_seconds", WAIT_BUCKETS)
+        self.handle = _histogram(registry, "pillarwatch_handle_seconds", HANDLE_BUCKETS)
+        self.lag = _histogram(registry, "pillarwatch_event_lag_seconds", LAG_BUCKETS)
+        self.queue_label = LabelGuard(max_queues, self.folded)
+        # Children cached per label value: .labels() costs a lock and a dict lookup each call.
+        self._event_children: dict[str, Any] = {}
+
+    def count_event(self, event_type: str) -> None:
+        child = self._event_children.get(event_type)
+        if child is None:
+            child = self._event_children[event_type] = self.events.labels(event_type)
+        child.inc()
+
+
+def gauge_family(metric: MetricSpec) -> GaugeMetricFamily:
+    assert metric.kind == "gauge" and set(metric.labels) <= ALLOWED_LABELS
+    return GaugeMetricFamily(metric.name, metric.help, labels=list(metric.labels))
+
+
+class ScrapeCollector(Collector):
+    """Adapts a function that yields metric families at scrape time into a Collector."""
+
+    def __init__(self, produce: Callable[[], Iterable[GaugeMetricFamily]]) -> None:
+        self._produce = produce
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield from self._produce()
+
+    def describe(self) -> list[GaugeMetricFamily]:
+        return []  # not known before the first scrape; [] stops the registry calling collect()

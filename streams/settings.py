@@ -1,0 +1,134 @@
+"""The one settings object, read from PILLARWATCH_* environment variables.
+
+Each field documents its variable. `Settings.from_env()` validates everything up front: a bad
+value raises SettingsError naming the variable and the fix, so the worker never starts half-set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models.config import Config, ConfigError, load_config
+
+__all__ = ["Settings", "SettingsError"]
+
+
+class SettingsError(ValueError):
+    """A bad environment value; the message names the variable and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: PILLARWATCH_BROKER: Kafka bootstrap URL, e.g. ``kafka://host:9092`` (several: ``;``).
+    broker: str = "kafka://127.0.0.1:9092"
+    #: PILLARWATCH_TOPIC: the input topic of schema-v1 events (key: contact id).
+    topic: str = "contact-events"
+    #: PILLARWATCH_WEB_HOST: the address /metrics listens on. 127.0.0.1 unless you mean it.
+    web_host: str = "127.0.0.1"
+    #: PILLARWATCH_WEB_PORT: the port /metrics listens on.
+    web_port: int = 6066
+    #: PILLARWATCH_STORE: table store, ``memory://`` or ``rocksdb://``.
+    store: str = "memory://"
+    #: PILLARWATCH_CONFIG: TOML file with targets and weights (docs/configuration.md).
+    config_path: Path | None = None
+    #: PILLARWATCH_PARTITIONS: partitions of the topics pillarwatch creates.
+    partitions: int = 8
+    #: PILLARWATCH_APP_ID: the Kafka consumer group and the prefix of internal topics.
+    app_id: str = "pillarwatch"
+    #: PILLARWATCH_DATA_DIR: where the worker keeps local state (RocksDB files).
+    data_dir: Path = Path("var/pillarwatch")
+    #: PILLARWATCH_DEDUPE_CAPACITY: event ids remembered per worker to drop duplicates.
+    dedupe_capacity: int = 200_000
+    #: PILLARWATCH_LOG_LEVEL: worker log level.
+    log_level: str = "info"
+    config: Config = field(default_factory=Config, compare=False)
+
+    @property
+    def dlq_topic(self) -> str:
+        return f"{self.topic}.dlq"
+
+    @property
+    def summaries_topic(self) -> str:
+        return "contact-summaries"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read PILLARWATCH_* from `env` (default os.environ); `overrides` win over both."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        if "PILLARWATCH_BROKER" in env:
+            values["broker"] = _broker(env["PILLARWATCH_BROKER"])
+        for name, var in (("topic", "TOPIC"), ("app_id", "APP_ID"), ("web_host", "WEB_HOST")):
+            if f"PILLARWATCH_{var}" in env:
+                values[name] = _nonempty(f"PILLARWATCH_{var}", env[f"PILLARWATCH_{var}"])
+        if "PILLARWATCH_WEB_PORT" in env:
+            values["web_port"] = _int("PILLARWATCH_WEB_PORT", env["PILLARWATCH_WEB_PORT"], 1, 65535)
+        if "PILLARWATCH_PARTITIONS" in env:
+            values["partitions"] = _int(
+                "PILLARWATCH_PARTITIONS", env["PILLARWATCH_PARTITIONS"], 1, 1024
+            )
+        if "PILLARWATCH_DEDUPE_CAPACITY" in env:
+            values["dedupe_capacity"] = _int(
+                "PILLARWATCH_DEDUPE_CAPACITY", env["PILLARWATCH_DEDUPE_CAPACITY"], 0, 10_000_000
+            )
+        if "PILLARWATCH_STORE" in env:
+            values["store"] = _store(env["PILLARWATCH_STORE"])
+        if "PILLARWATCH_DATA_DIR" in env:
+            data_dir = _nonempty("PILLARWATCH_DATA_DIR", env["PILLARWATCH_DATA_DIR"])
+            values["data_dir"] = Path(data_dir)
+        if "PILLARWATCH_LOG_LEVEL" in env:
+            level = env["PILLARWATCH_LOG_LEVEL"].lower()
+            if level not in {"debug", "info", "warning", "error", "critical"}:
+                raise SettingsError(
+                    f"PILLARWATCH_LOG_LEVEL={level!r}: use debug, info, warning, error or critical"
+                )
+            values["log_level"] = level
+        if env.get("PILLARWATCH_CONFIG"):
+            values["config_path"] = Path(env["PILLARWATCH_CONFIG"])
+        values.update(overrides)
+        path = values.get("config_path")
+        try:
+            values["config"] = load_config(path if isinstance(path, Path | str) else None)
+        except ConfigError as exc:
+            raise SettingsError(f"PILLARWATCH_CONFIG: {exc}") from None
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _nonempty(var: str, value: str) -> str:
+    if not value.strip():
+        raise SettingsError(f"{var} is empty: unset it to use the default, or give a value")
+    return value.strip()
+
+
+def _int(var: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{var}={value!r}: expected a whole number {low}..{high}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{var}={number}: must be within {low}..{high}")
+    return number
+
+
+def _broker(value: str) -> str:
+    value = _nonempty("PILLARWATCH_BROKER", value)
+    for url in value.split(";"):
+        scheme, sep, rest = url.partition("://")
+        host, colon, port = rest.rpartition(":")
+        if not sep or scheme not in {"kafka", "aiokafka"} or not colon or not port.isdigit():
+            raise SettingsError(
+                f"PILLARWATCH_BROKER={value!r}: expected kafka://host:port "
+                "(several separated by ';'), e.g. kafka://127.0.0.1:9092"
+            )
+        del host
+    return value
+
+
+def _store(value: str) -> str:
+    value = _nonempty("PILLARWATCH_STORE", value)
+    if value not in {"memory://", "rocksdb://"}:
+        raise SettingsError(f"PILLARWATCH_STORE={value!r}: use memory:// or rocksdb://")
+    return value

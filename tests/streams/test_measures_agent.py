@@ -1,0 +1,110 @@
+"""The measures agent in memory: buckets per minute, windows and scores at scrape time."""
+
+from __future__ import annotations
+
+import asyncio
+
+from models.contact import Outcome, Summary
+from models.summaries import to_wire, wire_key
+from streams.testing import AgentHarness
+
+T0 = 1_772_445_600.0
+KEY = wire_key("billing", "voice").encode()
+
+
+def outcome(dt: float, kind: str, wait: float) -> tuple[bytes, dict[str, object]]:
+    return KEY, to_wire(Outcome("billing", "voice", T0 + dt, kind, wait, wait <= 20))
+
+
+def summary(dt: float, handle: float, resolved: bool) -> tuple[bytes, dict[str, object]]:
+    return KEY, to_wire(
+        Summary("billing", "voice", T0 + dt, True, handle, 0, 0.0, 0, True, resolved, 0, None)
+    )
+
+
+def test_windows_and_scores() -> None:
+    items = [outcome(i * 10, "answered", 10 if i % 4 else 40) for i in range(12)]
+    items += [outcome(125, "abandoned", 60), outcome(126, "short_abandoned", 2)]
+    items += [summary(130 + i, 300, i % 2 == 0) for i in range(10)]
+
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed("measures", items)
+            return h
+
+    h = asyncio.run(go())
+    labels = {"queue": "billing", "channel": "voice", "window": "5m"}
+    # 14 offered, 1 short abandon -> 13 considered; 9 of 12 answered within 20 s
+    assert h.metric("pillarwatch_window_contacts", **labels) == 14
+    assert h.metric("pillarwatch_service_level_ratio", **labels) == 9 / 13
+    assert h.metric("pillarwatch_abandon_ratio", **labels) == 1 / 13
+    assert (
+        h.metric("pillarwatch_average_speed_of_answer_seconds", **labels) == (9 * 10 + 3 * 40) / 12
+    )
+    assert h.metric("pillarwatch_average_handle_seconds", **labels) == 300
+    assert (
+        h.metric(
+            "pillarwatch_pillar_component_score",
+            pillar="resolution",
+            component="resolved_at_wrap_up",
+            **labels,
+        )
+        == 50
+    )
+    score = h.metric("pillarwatch_pillar_score", pillar="time_effort", **labels)
+    assert score is not None and 0 < score < 100
+    assert h.metric("pillarwatch_apology_coverage_ratio", **labels) is None  # no complaints
+
+
+def minutes(h: AgentHarness) -> list[int]:
+    return sorted(int(k.split("\x1f")[2]) for k in h.table("minute-buckets") if "latest" not in k)
+
+
+def test_old_minutes_expire_and_too_late_items_are_dropped() -> None:
+    base = int(T0 // 60)
+
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed("measures", [outcome(0, "answered", 5)])
+            assert minutes(h) == [base]
+            await h.feed("measures", [outcome(30 * 60, "answered", 5)])
+            assert minutes(h) == [base, base + 30]  # both still inside the 1h window
+            await h.feed("measures", [outcome(62 * 60, "answered", 5)])
+            assert minutes(h) == [base + 30, base + 62]
+            # a straggler for a minute that left every window is not counted anywhere
+            await h.feed("measures", [outcome(60, "answered", 5)])
+            return h
+
+    h = asyncio.run(go())
+    assert minutes(h) == [base + 30, base + 62]
+    assert (
+        h.metric("pillarwatch_window_contacts", queue="billing", channel="voice", window="1h") == 2
+    )
+
+
+def test_final_first_contact_resolution_once_the_repeat_window_has_passed() -> None:
+    from models.journeys import JourneyDelta
+
+    hour_start = T0 - T0 % 3600
+    deltas = [
+        (KEY, to_wire(JourneyDelta("billing", "voice", hour_start + 60, d)))
+        for d in (
+            {"fcr_eligible": 1.0, "fcr_resolved": 1.0},
+            {"fcr_eligible": 1.0, "fcr_resolved": 1.0},
+            {"fcr_eligible": 1.0},
+            {"fcr_resolved": -1.0},  # a repeat came: the second one was not resolved after all
+        )
+    ]
+    week = 7 * 86400
+
+    async def go() -> tuple[float | None, float | None]:
+        async with AgentHarness() as h:
+            await h.feed("measures", [*deltas, outcome(hour_start - T0 + week, "answered", 5)])
+            labels = {"queue": "billing", "channel": "voice"}
+            early = h.metric("pillarwatch_first_contact_resolution_final_ratio", **labels)
+            await h.feed("measures", [outcome(hour_start - T0 + week + 3600, "answered", 5)])
+            return early, h.metric("pillarwatch_first_contact_resolution_final_ratio", **labels)
+
+    early, final = asyncio.run(go())
+    assert early is None  # the window is still open for contacts of that hour
+    assert final == 1 / 3

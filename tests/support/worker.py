@@ -1,0 +1,95 @@
+"""Run a real worker process against the embedded broker and read its /metrics."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from pillarwatch.broker import EmbeddedBroker, free_port
+from pillarwatch.scrape import Samples, fetch, parse
+from streams.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class WorkerProcess:
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.env['PILLARWATCH_WEB_PORT']}/metrics"
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_env(self.env)
+
+    def start(self) -> WorkerProcess:
+        out = open(self.log, "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pillarwatch", "worker"], env=self.env, stdout=out, stderr=out
+        )
+        return self
+
+    def samples(self) -> Samples | None:
+        try:
+            return parse(fetch(self.url))
+        except OSError:
+            return None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+        return self.proc.returncode
+
+
+def worker_env(broker: EmbeddedBroker, tmp: Path, name: str, **extra: str) -> dict[str, str]:
+    """Environment for a worker with its own topic and consumer group on a shared broker."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILLARWATCH_")}
+    env.update(
+        PILLARWATCH_BROKER=broker.url,
+        PILLARWATCH_TOPIC=f"{name}-events",
+        PILLARWATCH_APP_ID=f"pw-{name}",
+        PILLARWATCH_WEB_PORT=str(free_port()),
+        PILLARWATCH_DATA_DIR=str(tmp / f"data-{name}"),
+        PILLARWATCH_PARTITIONS="4",
+        PILLARWATCH_LOG_LEVEL="warning",
+    )
+    env.update(extra)
+    return env
+
+
+def wait_for(probe: Callable[[], T | None], timeout: float, interval: float = 0.5) -> T | None:
+    """Poll until probe() returns something truthy; the last value otherwise (None on timeout)."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    return value
+
+
+def value(samples: Samples, name: str, **labels: str) -> float | None:
+    return samples.get(name, {}).get(tuple(sorted(labels.items())))
+
+
+def total(samples: Samples, name: str) -> float:
+    return sum(samples.get(name, {}).values())
