@@ -49,14 +49,15 @@ def _field(form: Mapping[str, Any], name: str) -> str | None:
     return as_str(value)
 
 
-def _json_object(text: str | None) -> dict[str, Any]:
+def _json_object(text: str | None) -> dict[str, Any] | None:
+    """The attributes object; {} when absent; None when present but not a JSON object."""
     if not text:
         return {}
     try:
         value = json.loads(text)
     except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _resolved(attrs: dict[str, Any], options: MappingOptions, reason: str | None) -> bool | None:
@@ -107,7 +108,7 @@ def map_event(payload: object, options: MappingOptions | None = None) -> Mapping
         return result.skip("no_queue_yet", f"{kind}: task not yet in a TaskQueue")
     raw_attrs = _field(payload, "TaskAttributes")
     attrs = _json_object(raw_attrs)
-    if raw_attrs and not attrs:
+    if attrs is None:
         return result.bad("malformed_attributes", f"{kind}: TaskAttributes is not a JSON object")
     conversations = as_obj(attrs.get("conversations"))
     customers = as_obj(attrs.get("customers"))
@@ -115,7 +116,7 @@ def map_event(payload: object, options: MappingOptions | None = None) -> Mapping
     customer = as_str(attrs.get(opts.customer_id_key)) or as_str(customers.get("external_id"))
     if customer is None:
         customer = customer_from_address(as_str(attrs.get("from")), opts)
-    worker_attrs = _json_object(_field(payload, "WorkerAttributes"))
+    worker_attrs = _json_object(_field(payload, "WorkerAttributes")) or {}
     extra: dict[str, object] = {
         "customer_id": customer,
         "segment": as_str(attrs.get(opts.segment_key)) or as_str(customers.get("market_segment")),

@@ -116,3 +116,12 @@ def test_bad_forms_are_malformed_not_raised() -> None:
                  "TimestampMs": ""}, good | {"TaskAttributes": "{not json"}):  # fmt: skip
         result = map_event(form)
         assert result.events == [] and result.malformed, form
+
+
+def test_empty_task_attributes_are_valid() -> None:
+    result = map_event(load_form("task_created.form") | {"TaskAttributes": "{}"})
+    assert result.events == [
+        {**BASE, "event_id": f"twilio:{TASK}:contact.queued", "type": "contact.queued",
+         "ts": "2025-11-20T09:00:12.000Z"},
+    ]  # fmt: skip
+    assert map_event(load_form("task_created.form") | {"TaskAttributes": "[1]"}).malformed
