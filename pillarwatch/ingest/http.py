@@ -75,7 +75,7 @@ async def _deliver(
     metrics = request.app[METRICS]
     events = [e for _, r in results for e in r.events]
     dead = [
-        DeadLetter(item_raw, r.unmapped[0].reason if r.unmapped else "malformed", source)
+        DeadLetter(item_raw, r.unmapped[0].reason, source, r.unmapped[0].detail)
         for item_raw, r in results
         if r.malformed
     ]

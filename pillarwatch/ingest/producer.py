@@ -31,11 +31,16 @@ class BrokerUnavailable(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
-    """Raw input that could not be mapped, with its reason (a short code) and source."""
+    """Raw input that could not be mapped, with its reason (a short code) and source.
+
+    Headers match the contacts agent's dead letters: pillarwatch.reason, .detail, .source
+    (here "ingest/<platform>").
+    """
 
     raw: bytes
     reason: str
     source: str
+    detail: str = ""
 
 
 class EventProducer:
@@ -93,8 +98,9 @@ class EventProducer:
                         self.dlq_topic,
                         value=letter.raw,
                         headers=[
-                            ("reason", letter.reason.encode()),
-                            ("source", letter.source.encode()),
+                            ("pillarwatch.reason", letter.reason.encode()),
+                            ("pillarwatch.detail", letter.detail.encode()[:1024]),
+                            ("pillarwatch.source", f"ingest/{letter.source}".encode()),
                         ],
                     )
                     for letter in dead

@@ -114,7 +114,9 @@ class QueueLogFollower:
         results = [(line, asterisk_queue_log.map_event(line, self.options)) for line in lines]
         events = [e for _, r in results for e in r.events]
         dead = [
-            DeadLetter(line, r.unmapped[0].reason, "asterisk") for line, r in results if r.malformed
+            DeadLetter(line, r.unmapped[0].reason, "asterisk", r.unmapped[0].detail)
+            for line, r in results
+            if r.malformed
         ]
         await self.producer.send(events, dead)
         self.metrics.count([r for _, r in results])

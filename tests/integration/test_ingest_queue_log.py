@@ -162,3 +162,30 @@ async def test_broker_down_keeps_the_position_until_it_acknowledges(
         assert {r.event["event_id"] for r in records} == {
             str(e["event_id"]) for line in lines for e in map_event(line).events
         }
+
+
+async def test_broken_line_is_dead_lettered_and_the_rest_flows(
+    ingest_broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    log = tmp_path / "queue_log"
+    position_file = tmp_path / "queue_log.position"
+    good = _call("1800000400.401", "support", 1800000400)
+    log.write_text("".join(line + "\n" for line in [good[0], "not|a queue_log line", *good[1:]]))
+    topic, dlq = unique_topic("events"), unique_topic("dlq")
+    producer = EventProducer(ingest_broker.bootstrap, topic, dlq, 3.0)
+    follower = QueueLogFollower(log, producer, position_file, poll_seconds=0.05)
+    task = asyncio.create_task(follower.run())
+    await _until(_caught_up(log, position_file), "end of file")
+    follower.stop()
+    await task
+    await producer.stop()
+    letters = await read_topic(ingest_broker.bootstrap, dlq, 1)
+    assert [(r.value, r.headers["pillarwatch.reason"]) for r in letters] == [
+        (b"not|a queue_log line\n", b"too_few_fields")
+    ]
+    events = await read_topic(ingest_broker.bootstrap, topic, 3)
+    assert [r.event["type"] for r in events] == [
+        "contact.queued",
+        "contact.answered",
+        "contact.ended",
+    ]
