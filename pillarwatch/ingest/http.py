@@ -1,0 +1,193 @@
+"""The webhook receiver: POST /twilio/taskrouter, /aws/connect, /genesys; GET /metrics.
+
+Answers 2xx only after the broker acknowledged every mapped event (and dead letter);
+503 with Retry-After when it did not in time, so the platform retries and nothing is lost;
+400 for a payload that does not parse or map (raw bytes and reason go to the dead-letter
+topic first); 403 for a bad Twilio signature or API key; 413 over the body limit.
+Logs carry reason codes and counts only, never payloads (they hold customer data).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import urllib.parse
+from collections import Counter as Tally
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from models.sources import (
+    MappingOptions,
+    MappingResult,
+    amazon_connect,
+    genesys_cloud,
+    twilio_taskrouter,
+)
+from pillarwatch.ingest.metrics import IngestMetrics
+from pillarwatch.ingest.producer import BrokerUnavailable, DeadLetter, EventProducer
+from pillarwatch.ingest.settings import IngestSettings
+from pillarwatch.ingest.twilio_signature import validate
+
+__all__ = ["make_app"]
+
+log = logging.getLogger(__name__)
+
+Mapper = Callable[[object, MappingOptions | None], MappingResult]
+PRODUCER: web.AppKey[EventProducer] = web.AppKey("producer", EventProducer)
+SETTINGS: web.AppKey[IngestSettings] = web.AppKey("settings", IngestSettings)
+METRICS: web.AppKey[IngestMetrics] = web.AppKey("metrics", IngestMetrics)
+API_KEY_HEADER = "X-Pillarwatch-Key"
+RETRY_AFTER_SECONDS = "5"
+
+
+def _unavailable(metrics: IngestMetrics) -> web.Response:
+    metrics.requests.labels(outcome="unavailable").inc()
+    return web.json_response(
+        {"error": "broker unavailable, retry"},
+        status=503,
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
+async def _read_body(request: web.Request) -> bytes | web.Response:
+    settings = request.app[SETTINGS]
+    metrics = request.app[METRICS]
+    too_large = web.json_response({"error": "body too large"}, status=413)
+    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+        metrics.requests.labels(outcome="too_large").inc()
+        return too_large
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        metrics.requests.labels(outcome="too_large").inc()
+        return too_large
+
+
+async def _deliver(
+    request: web.Request, source: str, raw: bytes, results: list[tuple[bytes, MappingResult]]
+) -> web.Response:
+    """Produce what mapped and dead-letter what was malformed; answer from the outcome."""
+    producer = request.app[PRODUCER]
+    metrics = request.app[METRICS]
+    events = [e for _, r in results for e in r.events]
+    dead = [
+        DeadLetter(item_raw, r.unmapped[0].reason, source, r.unmapped[0].detail)
+        for item_raw, r in results
+        if r.malformed
+    ]
+    try:
+        await producer.send(events, dead)
+    except BrokerUnavailable:
+        return _unavailable(metrics)
+    metrics.count([r for _, r in results])
+    tally = Tally(u.reason for _, r in results for u in r.unmapped)
+    if results and all(r.malformed for _, r in results):
+        metrics.requests.labels(outcome="malformed").inc()
+        log.info("%s: rejected malformed payload (%s)", source, ", ".join(sorted(tally)))
+        return web.json_response({"error": "malformed", "reasons": dict(tally)}, status=400)
+    metrics.requests.labels(outcome="accepted").inc()
+    return web.json_response(
+        {"events": len(events), "dead_lettered": len(dead), "unmapped": dict(tally)}
+    )
+
+
+async def _reject_unparsable(request: web.Request, source: str, raw: bytes) -> web.Response:
+    result = MappingResult().bad("unparsable", "body does not parse")
+    return await _deliver(request, source, raw, [(raw, result)])
+
+
+def _json_route(source: str, mapper: Mapper) -> Callable[[web.Request], Any]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        settings = request.app[SETTINGS]
+        if settings.api_key is not None and not hmac.compare_digest(
+            request.headers.get(API_KEY_HEADER, ""), settings.api_key
+        ):
+            request.app[METRICS].requests.labels(outcome="unauthorized").inc()
+            return web.json_response({"error": "bad api key"}, status=403)
+        body = await _read_body(request)
+        if isinstance(body, web.Response):
+            return body
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return await _reject_unparsable(request, source, body)
+        # EventBridge sends one event; a batch (list) is accepted too, item by item.
+        items = payload if isinstance(payload, list) else [payload]
+        if not items:
+            return await _reject_unparsable(request, source, body)
+        raws = [orjson.dumps(item) for item in items] if isinstance(payload, list) else [body]
+        results = [
+            (raw, mapper(item, settings.mapping)) for raw, item in zip(raws, items, strict=True)
+        ]
+        return await _deliver(request, source, body, results)
+
+    return handle
+
+
+async def _twilio(request: web.Request) -> web.StreamResponse:
+    settings = request.app[SETTINGS]
+    metrics = request.app[METRICS]
+    body = await _read_body(request)
+    if isinstance(body, web.Response):
+        return body
+    try:
+        pairs = urllib.parse.parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body)
+        )
+    except (UnicodeDecodeError, ValueError):
+        pairs = None
+    url = (
+        settings.public_url.rstrip("/") + request.path_qs
+        if settings.public_url
+        else str(request.url)
+    )
+    signature = request.headers.get("X-Twilio-Signature")
+    # Check the signature before anything else: an unsigned request is not Twilio's, and
+    # must not reach the dead-letter topic either.
+    if settings.twilio_auth_token is None or not validate(
+        url, pairs or [], signature, settings.twilio_auth_token
+    ):
+        metrics.requests.labels(outcome="unauthorized").inc()
+        return web.json_response({"error": "bad signature"}, status=403)
+    if pairs is None:
+        return await _reject_unparsable(request, "twilio", body)
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        form.setdefault(name, value)
+    response = await _deliver(
+        request, "twilio", body, [(body, twilio_taskrouter.map_event(form, settings.mapping))]
+    )
+    # TaskRouter asks for 204 No Content on success.
+    return web.Response(status=204) if response.status == 200 else response
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    data = generate_latest(request.app[METRICS].registry)
+    return web.Response(body=data, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def make_app(
+    settings: IngestSettings,
+    producer: EventProducer | None = None,
+    metrics: IngestMetrics | None = None,
+) -> web.Application:
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[METRICS] = metrics or IngestMetrics()
+    app[PRODUCER] = producer or EventProducer(
+        settings.bootstrap, settings.topic, settings.dlq_topic, settings.send_timeout_seconds
+    )
+    app.router.add_post("/twilio/taskrouter", _twilio)
+    app.router.add_post("/aws/connect", _json_route("connect", amazon_connect.map_event))
+    app.router.add_post("/genesys", _json_route("genesys", genesys_cloud.map_event))
+    app.router.add_get("/metrics", _metrics)
+
+    async def stop_producer(app: web.Application) -> None:
+        await app[PRODUCER].stop()
+
+    app.on_cleanup.append(stop_producer)
+    return app
