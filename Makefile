@@ -42,6 +42,12 @@ test-fast: $(STAMP)
 dashboards: $(STAMP)
 	$(VENV)/bin/pillarwatch dashboards build
 
+bench-ingest: $(STAMP)
+	$(PY) -m pillarwatch.ingest.bench $(ARGS)
+
+bench-staffing: $(STAMP)
+	$(PY) -m models.staffing_bench $(ARGS)
+
 alerts-check: system-deps
 	promtool check rules alerts/rules/*.yml && cd alerts/tests && promtool test rules *.test.yml
 

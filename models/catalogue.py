@@ -60,6 +60,26 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         (),
         "Label values folded into 'other' because the label-value cap was reached.",
     ),
+    # ingest (pillarwatch ingest http|queue-log)
+    MetricSpec(
+        "pillarwatch_ingest_requests_total",
+        "counter",
+        ("outcome",),
+        "Webhook requests and queue_log batches by outcome: accepted, malformed, unauthorized, "
+        "too_large, unavailable.",
+    ),
+    MetricSpec(
+        "pillarwatch_ingest_events_total",
+        "counter",
+        ("type",),
+        "Schema v1 events produced by the ingest adapters (acknowledged by the broker).",
+    ),
+    MetricSpec(
+        "pillarwatch_ingest_unmapped_total",
+        "counter",
+        ("reason",),
+        "Source platform events that gave no schema event, by reason code.",
+    ),
     # contacts, as they happen
     MetricSpec(
         "pillarwatch_contacts_total",

@@ -16,14 +16,15 @@ from prometheus_client.registry import Collector
 
 from models.catalogue import ALLOWED_LABELS, MetricSpec, spec
 
-__all__ = ["Metrics", "ScrapeCollector", "gauge_family"]
+__all__ = ["Metrics", "ScrapeCollector", "counter", "gauge_family"]
 
 WAIT_BUCKETS = (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
 HANDLE_BUCKETS = (30, 60, 120, 180, 240, 300, 450, 600, 900, 1200, 1800, 3600)
 LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600)
 
 
-def _counter(registry: CollectorRegistry, name: str) -> Counter:
+def counter(registry: CollectorRegistry, name: str) -> Counter:
+    """A Counter for catalogue metric `name` on `registry`."""
     s = spec(name)
     return Counter(s.name.removesuffix("_total"), s.help, s.labels, registry=registry)
 
@@ -59,12 +60,12 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry, max_queues: int = 500) -> None:
         self.registry = registry
-        self.events = _counter(registry, "pillarwatch_events_total")
-        self.rejected = _counter(registry, "pillarwatch_events_rejected_total")
-        self.duplicates = _counter(registry, "pillarwatch_events_duplicate_total")
-        self.late = _counter(registry, "pillarwatch_events_late_total")
-        self.folded = _counter(registry, "pillarwatch_labels_folded_total")
-        self.contacts = _counter(registry, "pillarwatch_contacts_total")
+        self.events = counter(registry, "pillarwatch_events_total")
+        self.rejected = counter(registry, "pillarwatch_events_rejected_total")
+        self.duplicates = counter(registry, "pillarwatch_events_duplicate_total")
+        self.late = counter(registry, "pillarwatch_events_late_total")
+        self.folded = counter(registry, "pillarwatch_labels_folded_total")
+        self.contacts = counter(registry, "pillarwatch_contacts_total")
         self.wait = _histogram(registry, "pillarwatch_wait_seconds", WAIT_BUCKETS)
         self.handle = _histogram(registry, "pillarwatch_handle_seconds", HANDLE_BUCKETS)
         self.lag = _histogram(registry, "pillarwatch_event_lag_seconds", LAG_BUCKETS)

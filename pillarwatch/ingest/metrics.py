@@ -1,15 +1,16 @@
 """The receiver's and follower's own counters, on their own registry (served at /metrics).
 
-Proposed for the metric catalogue; labels stay within the allowed set (outcome, type, reason).
+Defined in the metric catalogue (models/catalogue.py); labels stay within the allowed set.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
 
 from models.sources import MappingResult
+from streams.metrics import counter
 
 __all__ = ["IngestMetrics"]
 
@@ -19,24 +20,10 @@ class IngestMetrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
     def __post_init__(self) -> None:
-        self.requests = Counter(
-            "pillarwatch_ingest_requests_total",
-            "Webhook requests and queue_log batches by outcome.",
-            ["outcome"],
-            registry=self.registry,
-        )
-        self.events = Counter(
-            "pillarwatch_ingest_events_total",
-            "Schema v1 events produced (acknowledged by the broker).",
-            ["type"],
-            registry=self.registry,
-        )
-        self.unmapped = Counter(
-            "pillarwatch_ingest_unmapped_total",
-            "Source events that gave no schema event, by reason code.",
-            ["reason"],
-            registry=self.registry,
-        )
+        # Names, labels and help come from the catalogue (models/catalogue.py).
+        self.requests = counter(self.registry, "pillarwatch_ingest_requests_total")
+        self.events = counter(self.registry, "pillarwatch_ingest_events_total")
+        self.unmapped = counter(self.registry, "pillarwatch_ingest_unmapped_total")
 
     def count(self, results: list[MappingResult]) -> None:
         for result in results:
