@@ -78,9 +78,7 @@ def load_sets(folder: Path = DEFAULT_DATA) -> dict[str, list[Example]]:
                 labels = 0
                 for name in raw["labels"]:
                     labels |= BITS[name]
-                rows.append(
-                    Example(lang, raw["text"], role, labels, raw.get("split") == "holdout")
-                )
+                rows.append(Example(lang, raw["text"], role, labels, raw.get("split") == "holdout"))
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{path}:{number}: bad row: {exc}") from exc
         sets[lang] = rows
@@ -176,8 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _bench(sets, max(1, args.repeats))
         return 0
     failing = _table(sets, args.split, args.errors)
-    print(f"target: precision and recall >= {TARGET} per language and marker; "
-          f"{failing} cell(s) below")
+    print(
+        f"target: precision and recall >= {TARGET} per language and marker; {failing} cell(s) below"
+    )
     return 1 if failing else 0
 
 

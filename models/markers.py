@@ -10,6 +10,9 @@ Which role a marker counts for (complaint from the customer, apology and empathy
 is the caller's business: `detect` reports what the text says.
 """
 
+# Greek and Cyrillic letters in comments and tables are intended, not look-alikes:
+# ruff: noqa: RUF001, RUF002, RUF003
+
 from __future__ import annotations
 
 import re
@@ -185,15 +188,19 @@ def _build(
             unless = _entries(section, "unless", f"{lang}.{marker}")
             if not match:
                 raise ValueError(f"{lang}.{marker}.match is empty")
-            rules.append(_Rule(bit, re.compile(_join(match)),
-                               re.compile(_join(unless)) if unless else None))
+            rules.append(
+                _Rule(bit, re.compile(_join(match)), re.compile(_join(unless)) if unless else None)
+            )
             all_match[marker].append(_join(match))
             if unless:
                 all_unless[marker].append(_join(unless))
         per_lang[lang] = tuple(rules)
     combined = tuple(
-        _Rule(bit, re.compile("|".join(all_match[m])),
-              re.compile("|".join(all_unless[m])) if all_unless[m] else None)
+        _Rule(
+            bit,
+            re.compile("|".join(all_match[m])),
+            re.compile("|".join(all_unless[m])) if all_unless[m] else None,
+        )
         for m, bit in MARKERS.items()
     )
     return per_lang, combined
@@ -231,10 +238,9 @@ def detect(text: str, lang: str | None) -> int:
     for rule in rules:
         if rule.match.search(norm) is None:
             continue
-        if rule.unless is not None:
-            # Blank out the cancelling phrases, then look again: a genuine signal elsewhere in
-            # the message still counts ("no need to apologise, I'm sorry it took so long").
-            if rule.match.search(rule.unless.sub(" ", norm)) is None:
-                continue
+        # Blank out the cancelling phrases, then look again: a genuine signal elsewhere in the
+        # message still counts ("no need to apologise, I'm sorry it took so long").
+        if rule.unless is not None and rule.match.search(rule.unless.sub(" ", norm)) is None:
+            continue
         found |= rule.bit
     return found
