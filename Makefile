@@ -42,6 +42,12 @@ test-fast: $(STAMP)
 dashboards: $(STAMP)
 	$(VENV)/bin/pillarwatch dashboards build
 
+markers-eval: $(STAMP)
+	$(PY) -m models.marker_eval
+
+markers-bench: $(STAMP)
+	$(PY) -m models.marker_eval --bench
+
 bench-ingest: $(STAMP)
 	$(PY) -m pillarwatch.ingest.bench $(ARGS)
 

@@ -1,0 +1,1 @@
+"""Marker lexicons, one TOML file per language (format: docs/markers.md)."""
