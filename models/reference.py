@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from models.buckets import WIDTH, Item, increments, minute_of
 from models.config import Config
-from models.contact import ContactState, Outcome, apply, relevant_markers, survey
+from models.contact import ContactState, Outcome, apply, needs_state, relevant_markers, survey
 from models.events import Rejection, decode
 from models.journeys import JourneyState, add_contact, deltas, from_summary
 from models.windows import WindowResult, evaluate
@@ -59,7 +59,7 @@ def reference(messages: Iterable[bytes], config: Config) -> Expected:
             count(survey(event))
             continue
         markers = relevant_markers(event) if event.type == "contact.message" else 0
-        if event.type == "contact.message" and not markers:
+        if event.type == "contact.message" and not markers and not needs_state(event):
             continue
         state, emitted = apply(states.get(event.contact_id), event, markers, config)
         if state.summary_sent:
