@@ -26,6 +26,7 @@ __all__ = [
     "Pillar",
     "PillarResult",
     "Signal",
+    "State",
     "clamp100",
     "evaluate_signals",
     "ratio",
