@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,9 +125,9 @@ def problems(module: ModuleType, repo: Path = REPO) -> list[str]:
     docs = repo / "docs" / "metrics.md"
     text = docs.read_text(encoding="utf-8") if docs.is_file() else ""
     for metric in spec.metrics:
-        if f"`{metric}`" not in text:
+        if not re.search(rf"`{re.escape(metric)}[`{{]", text):
             out.append(f"{name}: metric {metric} is not described in docs/metrics.md")
-    if spec.pillar is not None and f"`{spec.pillar}`" not in text:
+    if spec.pillar is not None and f'pillar="{spec.pillar}"' not in text:
         out.append(f"{name}: pillar {spec.pillar} is not described in docs/metrics.md")
     for kind, check in (("PANELS", _panel_problems), ("ALERTS", _alert_problems)):
         for item in getattr(module, kind, ()):
