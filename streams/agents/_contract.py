@@ -276,26 +276,39 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
     @app.agent(by_customer, name=spec.name)
     async def stateful(stream: Any) -> None:
         async for doc in stream:
-            summary = from_wire(doc)
             customer = doc["customer_id"]
-            state, signals = pillar.signals(table.get(customer), summary, config)  # type: ignore[arg-type]
+            state = table.get(customer)
+            if doc.get("kind") == SWEEP:
+                pending.discard(customer)
+                if sweep is None or state is None:
+                    continue
+                state, signals = sweep(state, doc["watermark"], config)
+            else:
+                summary = from_wire(doc)
+                state, signals = pillar.signals(state, summary, config)  # type: ignore[arg-type]
+                watermark[0] = max(watermark[0], summary.ts)
             _store(table, customer, state)
-            watermark[0] = max(watermark[0], summary.ts)
             await emit(signals)
 
     sweep = pillar.sweep
+    pending: set[str] = set()  # customers with a sweep request on its way
     if sweep is not None:
 
         @app.timer(interval=1.0, name=f"{spec.name}-sweep")
         async def sweeper() -> None:
+            # Tables may be written only while processing a message of the key's partition:
+            # the timer finds the customers with something due and sends each a sweep request
+            # through the by-customer topic; the agent applies it there.
             now = watermark[0]
             for customer, state in list(table.items()):
-                if state is None:
+                if state is None or customer in pending or not sweep(state, now, config)[1]:
                     continue
-                new, signals = sweep(state, now, config)
-                if new != state:
-                    _store(table, customer, new)
-                await emit(signals)
+                pending.add(customer)
+                doc = {"kind": SWEEP, "customer_id": customer, "watermark": now}
+                await by_customer.send(key=customer.encode(), value=doc)
+
+
+SWEEP = "sweep"  # a sweep request on a pillar's by-customer topic
 
 
 def _store(table: Any, key: str, state: dict[str, Any] | None) -> None:

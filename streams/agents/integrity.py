@@ -91,21 +91,20 @@ def signals(state: State, summary: Summary, config: Config) -> tuple[State, list
 
 
 def sweep(state: State, watermark: float, config: Config) -> tuple[State, list[Signal]]:
-    """Judge as broken the promises whose due time passed JUDGE_AFTER_SECONDS ago."""
+    """Judge as broken the promises whose due time passed JUDGE_AFTER_SECONDS ago (pure: the
+    state passed in is not changed; the worker also calls it to see whether a sweep is due)."""
     if state is None:
         return None, []
     out = []
     promises = dict(state["promises"])
+    callbacks = dict(state["callbacks"])
     for cid, (due, queue, channel, _ts) in sorted(state["promises"].items()):
         if due + JUDGE_AFTER_SECONDS <= watermark:
             del promises[cid]
-            state["callbacks"].pop(cid, None)
-            out.append(Signal(queue, channel, due + JUDGE_AFTER_SECONDS, NAME, {"callbacks_due": 1.0}))
-    callbacks = {
-        k: v for k, v in state["callbacks"].items() if v[0] >= watermark - FORGET_AFTER_SECONDS
-    }
-    if not out and callbacks == state["callbacks"]:
-        return state, []
+            callbacks.pop(cid, None)
+            values = {"callbacks_due": 1.0}
+            out.append(Signal(queue, channel, due + JUDGE_AFTER_SECONDS, NAME, values))
+    callbacks = {k: v for k, v in callbacks.items() if v[0] >= watermark - FORGET_AFTER_SECONDS}
     new = {**state, "promises": promises, "callbacks": callbacks}
     return (new if promises or callbacks or new["seen"] else None), out
 
