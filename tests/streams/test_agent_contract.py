@@ -21,7 +21,7 @@ def test_discovery_finds_every_agent_without_a_list() -> None:
     names = {m.__name__.rsplit(".", 1)[-1] for m in MODULES}
     pillar_agents = {"integrity", "expectations", "personalisation", "empathy"}
     assert {"contacts", "measures", "journeys"} | pillar_agents <= names
-    assert set(pillars()) == pillar_agents
+    assert set(pillars()) >= pillar_agents
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
