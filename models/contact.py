@@ -232,9 +232,9 @@ def _message(s: ContactState, e: Event, markers: int) -> None:
 
 def _pillar_facts(s: ContactState, e: Event, markers: int) -> None:
     """Keep what the pillar agents need; every rule is order-independent or first-wins."""
-    if e.type == "contact.answered" and e.agent_id is not None:
-        if s.agent_id is None or e.ts <= (s.answered_ts or e.ts):
-            s.agent_id = e.agent_id
+    first_answer = s.agent_id is None or e.ts <= (s.answered_ts or e.ts)
+    if e.type == "contact.answered" and e.agent_id is not None and first_answer:
+        s.agent_id = e.agent_id
     if e.announced_wait is not None and s.announced_wait is None:
         s.announced_wait = e.announced_wait
     if e.callback_due is not None:

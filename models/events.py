@@ -155,7 +155,7 @@ def _validate(doc: dict[str, Any]) -> Event:
     channel = _string(doc, "channel")
     if channel not in CHANNELS:
         raise _Invalid("bad_value", f"channel: {channel[:32]!r} not one of {sorted(CHANNELS)}")
-    optional = {name: _optional_string(doc, name) for name in _OPTIONAL_STR}
+    optional: dict[str, Any] = {name: _optional_string(doc, name) for name in _OPTIONAL_STR}
     to_queue = role = text = None
     resolved = None
     csat = ces = nps = None

@@ -50,7 +50,7 @@ def reference(
     signals are computed from the same summaries, and their windows evaluated like the core."""
     out = Expected()
     pillars = pillars or {}
-    states: dict[tuple[str, str], dict[str, Any] | None] = {}
+    pillar_states: dict[tuple[str, str], dict[str, Any] | None] = {}
     marks: dict[str, float] = {}
 
     def pillar_signals(summary: Summary) -> None:
@@ -59,7 +59,9 @@ def reference(
                 out.signals += pillar.signals(None, summary, config)[1]
             elif summary.customer_id:
                 key = (name, summary.customer_id)
-                states[key], emitted = pillar.signals(states.get(key), summary, config)
+                pillar_states[key], emitted = pillar.signals(
+                    pillar_states.get(key), summary, config
+                )
                 marks[name] = max(marks.get(name, 0.0), summary.ts)
                 out.signals += emitted
 
@@ -111,7 +113,7 @@ def reference(
                 for delta in deltas(corrections):
                     count(delta)
     out.windows = evaluate(((q, c, m, v) for (q, c, m), v in buckets.items()), config)
-    for (name, customer), st in sorted(states.items()):
+    for (name, _customer), st in sorted(pillar_states.items()):
         sweep = pillars[name].sweep
         if sweep is not None and st is not None:
             out.signals += sweep(st, marks.get(name, 0.0), config)[1]

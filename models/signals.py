@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from models.config import Config, Targets
 from models.contact import Summary
@@ -109,8 +109,8 @@ def evaluate_signals(
     newest minute of the core buckets, so pillar windows line up with the core ones.
     """
     by_key: dict[tuple[str, str, str], list[tuple[int, Mapping[str, float]]]] = defaultdict(list)
-    for pillar, queue, channel, minute, sums in rows:
-        by_key[(pillar, queue, channel)].append((minute, sums))
+    for name, queue, channel, minute, values in rows:
+        by_key[(name, queue, channel)].append((minute, values))
     out = []
     for (name, queue, channel), minutes in sorted(by_key.items()):
         pillar = pillars.get(name)
@@ -120,9 +120,9 @@ def evaluate_signals(
         weights = config.weights.get(name, pillar.weights)
         for window, length in windows.items():
             sums: dict[str, float] = defaultdict(float)
-            for minute, values in minutes:
+            for minute, amounts in minutes:
                 if end_minute - length < minute <= end_minute:
-                    for k, v in values.items():
+                    for k, v in amounts.items():
                         sums[k] += v
             comps = pillar.components(sums, targets)
             gauges = pillar.gauges(sums)

@@ -270,9 +270,7 @@ class Simulation:
             ("contact.wrapped", t + 11 + talk, {"resolved": bool(rng.random() < 0.9)}),
         ]
         return [
-            {"event_id": f"{cid}-{first + i}", "type": etype, "ts": iso(ts), **base}
-            | opt
-            | fields
+            {"event_id": f"{cid}-{first + i}", "type": etype, "ts": iso(ts), **base} | opt | fields
             for i, (etype, ts, fields) in enumerate(steps)
         ]
 

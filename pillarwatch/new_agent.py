@@ -128,14 +128,14 @@ def test_formula() -> None:
     assert {name}.signals(None, summary(0, answered=False), Config()) == (None, [])
 '''
 
-DOC_ROW = '''
+DOC_ROW = """
 ### {title} (`pillar="{name}"`)
 
 <!-- pillarwatch new-agent: describe the signals, the formula and each component here. -->
 | component | formula (0..100) | default weight | why |
 |---|---|---|---|
 | `resolved_share` | 100 × resolved / answered | 1.0 | (example: replace) |
-'''
+"""
 
 
 def render(name: str) -> dict[str, str]:

@@ -74,7 +74,8 @@ def _created_tables(module: ModuleType) -> list[str]:
             and node.func.attr in ("Table", "GlobalTable", "SetTable")
         ):
             first = node.args[0] if node.args else None
-            names.append(first.value if isinstance(first, ast.Constant) else "<computed>")
+            literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
+            names.append(str(first.value) if literal else "<computed>")  # type: ignore[union-attr]
     spec = getattr(module, "SPEC", None)
     pillar = getattr(module, "PILLAR", None)
     if isinstance(spec, AgentSpec) and isinstance(pillar, Pillar):
@@ -294,7 +295,7 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
     pending: set[str] = set()  # customers with a sweep request on its way
     if sweep is not None:
 
-        @app.timer(interval=1.0, name=f"{spec.name}-sweep")
+        @app.timer(interval=1.0, name=f"{spec.name}-sweep")  # type: ignore[untyped-decorator]
         async def sweeper() -> None:
             # Tables may be written only while processing a message of the key's partition:
             # the timer finds the customers with something due and sends each a sweep request

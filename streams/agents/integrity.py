@@ -15,6 +15,7 @@ Contacts without a customer id cannot be followed and are not scored here.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -48,7 +49,7 @@ def _kept(state: dict[str, Any], cid: str) -> list[Signal]:
     if promise is None or callback is None or callback[0] > promise[0]:
         return []  # a late callback does not keep it: the sweep judges it broken
     del state["promises"][cid], state["callbacks"][cid]
-    due, queue, channel, ts = promise
+    _due, queue, channel, ts = promise
     values = {"callbacks_due": 1.0, "callbacks_kept": 1.0}
     return [Signal(queue, channel, max(ts, callback[1]), NAME, values)]
 
@@ -56,7 +57,7 @@ def _kept(state: dict[str, Any], cid: str) -> list[Signal]:
 def _reopens(state: dict[str, Any], cid: str) -> list[Signal]:
     entries = sorted(state["seen"][cid], key=lambda e: e[0])
     out = []
-    for earlier, later in zip(entries, entries[1:], strict=False):
+    for earlier, later in itertools.pairwise(entries):
         if earlier[1] and not later[5]:
             later[5] = True
             out.append(Signal(later[3], later[4], later[2], NAME, {"reopened": 1.0}))

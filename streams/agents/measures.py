@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from faust.types import StreamT
 from prometheus_client.core import GaugeMetricFamily
 
-from models.buckets import WIDTH, increments, minute_of
+from models.buckets import WIDTH, Item, increments, minute_of
 from models.catalogue import spec
 from models.config import Config
 from models.journeys import JourneyDelta
-from models.signals import Pillar, PillarResult, Signal, evaluate_signals
-from models.summaries import SEP, WireItem, from_wire
+from models.signals import PillarResult, Signal, evaluate_signals
+from models.summaries import SEP, from_wire
 from models.windows import RETAIN_MINUTES, WINDOW_MINUTES, WindowResult, evaluate
 from streams.agents._contract import AgentSpec, pillars
 from streams.metrics import ScrapeCollector, gauge_family
@@ -157,7 +157,7 @@ def _offered(core: list[WindowResult]) -> dict[tuple[str, str, str], int]:
 LATEST = "latest"  # per queue, the newest minute with a bucket: expiry and the too-late check
 
 
-def add(buckets: Any, item: WireItem) -> bool:
+def add(buckets: Any, item: Item) -> bool:
     """Add `item` to its minute bucket; False if that minute already left every window.
 
     Called while processing a message keyed by the item's queue and channel, so every key

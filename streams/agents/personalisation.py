@@ -37,7 +37,7 @@ ID, START, AGENT, WINDOW, QUEUE, CHANNEL, TS, EMITTED = range(8)
 
 def _figures(contacts: list[list[Any]]) -> list[dict[str, float]]:
     """Per contact (sorted by start): repeat_handled and same_agent, from the whole set."""
-    out = []
+    out: list[dict[str, float]] = []
     for j, c in enumerate(contacts):
         prev = None
         for p in contacts[:j]:

@@ -74,7 +74,9 @@ def _mismatches(samples: dict, exp: Expected) -> list[str]:  # type: ignore[type
         labels = {"queue": p.queue, "channel": p.channel, "window": p.window}
         check("pillarwatch_pillar_score", p.score, pillar=p.pillar, **labels)
         for comp, v in p.components.items():
-            check("pillarwatch_pillar_component_score", v, pillar=p.pillar, component=comp, **labels)
+            check(
+                "pillarwatch_pillar_component_score", v, pillar=p.pillar, component=comp, **labels
+            )
         for name, v in p.gauges.items():
             check(name, v, **labels)
     return bad

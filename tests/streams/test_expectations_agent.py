@@ -21,7 +21,9 @@ CONFIG = Config(
 def test_expectations_pillar_end_to_end_in_memory() -> None:
     items = [
         summary(1, segment="business", wait=8.0, announced_wait=30.0),  # in target, kept
-        summary(2, segment="business", wait=15.0, announced_wait=0.0),  # late for business, kept (grace)
+        summary(
+            2, segment="business", wait=15.0, announced_wait=0.0
+        ),  # late for business, kept (grace)
         summary(3, segment="household", wait=15.0, announced_wait=60.0),  # in target, kept
         summary(4, segment="household", wait=100.0, announced_wait=60.0),  # late, 40 s over
         summary(5, answered=False, wait=2.0, announced_wait=60.0),  # short abandon: ignored

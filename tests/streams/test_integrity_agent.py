@@ -17,7 +17,9 @@ LABELS = {"queue": "billing", "channel": "voice", "window": "5m"}
 
 
 def promise(dt: float, cid: str, due_in: float) -> object:
-    return summary(dt, customer_id="cust-1", contact_id=cid, resolved=False, callback_due=T0 + due_in)
+    return summary(
+        dt, customer_id="cust-1", contact_id=cid, resolved=False, callback_due=T0 + due_in
+    )
 
 
 def callback(dt: float, cid: str, of: str) -> object:

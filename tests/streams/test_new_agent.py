@@ -41,7 +41,14 @@ def test_generated_agent_passes_its_tests_and_the_contract(tmp_path: Path) -> No
     assert "courtesy" in done.stdout or "passed" in done.stdout
     # the discovery found it: the contract test ran a case for it
     listed = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/streams/test_agent_contract.py"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "tests/streams/test_agent_contract.py",
+        ],
         cwd=root,
         env=env,
         capture_output=True,

@@ -31,7 +31,9 @@ def summary(dt: float = 0.0, **fields: Any) -> Summary:
     return Summary(**base)
 
 
-def volume(n: int, dt: float = 0.0, queue: str = "billing", channel: str = "voice") -> list[Outcome]:
+def volume(
+    n: int, dt: float = 0.0, queue: str = "billing", channel: str = "voice"
+) -> list[Outcome]:
     """`n` answered outcomes: enough offered contacts for the minimum-volume rule.
 
     Windows end at the newest minute of the core buckets: put the volume at (or after) the
