@@ -93,7 +93,7 @@ def test_registered_pillar_weights_are_configurable(tmp_path: Path) -> None:
     assert weights == {"empathy_coverage": 0.7, "empathy_timeliness": 0.0}
     assert Config().weights["empathy"]["empathy_coverage"] == 0.7  # defaults include it
     path.write_text("[weights.empathy]\nkindness = 1.0\n")
-    with pytest.raises(ConfigError, match="weights.empathy.kindness: unknown component"):
+    with pytest.raises(ConfigError, match=r"weights\.empathy\.kindness: unknown component"):
         load_config(path)
     with pytest.raises(ValueError, match="core pillar"):
         register_pillar("resolution", {})
