@@ -238,6 +238,61 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         _QC,
         "The queue's configured service-level goal (e.g. 0.8), for alerts and wallboards.",
     ),
+    # pillar agents (streams/agents/{integrity,expectations,personalisation,empathy}.py)
+    MetricSpec(
+        "pillarwatch_callback_kept_ratio",
+        "gauge",
+        _QCW,
+        "Promised callbacks made by the promised time / promised callbacks judged.",
+    ),
+    MetricSpec(
+        "pillarwatch_reopened_ratio",
+        "gauge",
+        _QCW,
+        "Contacts re-opened after being resolved / contacts resolved, in the window.",
+    ),
+    MetricSpec(
+        "pillarwatch_announced_wait_kept_ratio",
+        "gauge",
+        _QCW,
+        "Contacts answered within the wait announced to them (+ grace) / contacts judged.",
+    ),
+    MetricSpec(
+        "pillarwatch_announced_wait_overrun_seconds",
+        "gauge",
+        _QCW,
+        "Mean seconds waited beyond the announced wait (0 when within it).",
+    ),
+    MetricSpec(
+        "pillarwatch_segment_service_level_ratio",
+        "gauge",
+        _QCW,
+        "Contacts answered within their own segment's target / contacts considered.",
+    ),
+    MetricSpec(
+        "pillarwatch_personalised_contact_ratio",
+        "gauge",
+        _QCW,
+        "Answered contacts (with a customer id) in which the agent personalised.",
+    ),
+    MetricSpec(
+        "pillarwatch_same_agent_repeat_ratio",
+        "gauge",
+        _QCW,
+        "Answered repeat contacts that reached the agent of the previous contact.",
+    ),
+    MetricSpec(
+        "pillarwatch_empathy_coverage_ratio",
+        "gauge",
+        _QCW,
+        "Complaining contacts in which an agent showed empathy at or after the complaint.",
+    ),
+    MetricSpec(
+        "pillarwatch_complaint_to_empathy_seconds",
+        "gauge",
+        _QCW,
+        "Mean time from the customer's first complaint to the agent's first empathy after it.",
+    ),
 )
 
 _BY_NAME = {m.name: m for m in CATALOGUE}

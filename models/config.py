@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_WEIGHTS", "Config", "ConfigError", "Targets", "load_config"]
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "Config",
+    "ConfigError",
+    "Targets",
+    "known_weights",
+    "load_config",
+    "register_pillar",
+]
 
 # Default component weights per pillar; docs/metrics.md gives the reasons.
 DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
@@ -34,6 +42,25 @@ DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
         "csat": 0.15,
     },
 }
+
+
+# Pillars contributed by agent modules (streams/agents/*.py SPEC), registered at discovery:
+# `[weights.<pillar>]` accepts them without a hard-coded list here.
+_REGISTERED_WEIGHTS: dict[str, dict[str, float]] = {}
+
+
+def register_pillar(name: str, weights: dict[str, float]) -> None:
+    """Make a pillar and its default component weights known to the config (idempotent)."""
+    if name in DEFAULT_WEIGHTS:
+        raise ValueError(f"pillar {name!r} is a core pillar")
+    _REGISTERED_WEIGHTS[name] = dict(weights)
+
+
+def known_weights() -> dict[str, dict[str, float]]:
+    """Default weights of every known pillar, core and registered (a fresh copy)."""
+    merged = {p: dict(w) for p, w in DEFAULT_WEIGHTS.items()}
+    merged.update({p: dict(w) for p, w in _REGISTERED_WEIGHTS.items()})
+    return merged
 
 
 class ConfigError(ValueError):
@@ -80,7 +107,7 @@ class Config:
     queue_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
     segment_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
     queue_segment_overrides: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
-    weights: dict[str, dict[str, float]] = field(default_factory=lambda: DEFAULT_WEIGHTS)
+    weights: dict[str, dict[str, float]] = field(default_factory=known_weights)
     min_contacts: int = 10  # a window with fewer offered contacts reports no pillar score
     lateness_seconds: float = 120.0
     staffing_lookback_minutes: int = 15  # arrival rate for the Erlang C projection
@@ -166,7 +193,7 @@ def _overrides(body: Any, where: str, key: str) -> dict[str, float]:
 
 
 def _weights(body: dict[str, Any], where: str) -> dict[str, dict[str, float]]:
-    weights = {pillar: dict(parts) for pillar, parts in DEFAULT_WEIGHTS.items()}
+    weights = known_weights()
     for pillar, parts in body.items():
         if pillar not in weights:
             raise ConfigError(

@@ -22,7 +22,16 @@ from models.config import Config
 from models.events import Event
 from models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
 
-__all__ = ["ContactState", "Outcome", "Summary", "Survey", "apply", "relevant_markers", "survey"]
+__all__ = [
+    "ContactState",
+    "Outcome",
+    "Summary",
+    "Survey",
+    "apply",
+    "needs_state",
+    "relevant_markers",
+    "survey",
+]
 
 MAX_TIMES = 32  # bounds per-contact state whatever a producer sends
 
@@ -51,6 +60,13 @@ class ContactState:
     outcome_sent: bool = False
     summary_sent: bool = False
     last_ts: float = 0.0
+    # Facts for the pillar agents (optional schema fields; models/events.py _pillar_fields).
+    agent_id: str | None = None  # the agent who answered
+    announced_wait: float | None = None  # the first wait announced to the customer
+    callback_due: float | None = None
+    callback_for: str | None = None
+    personalised: bool = False
+    empathy_times: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,6 +109,13 @@ class Summary:
     contact_id: str | None = None
     start: float | None = None  # the earliest lifecycle time known (queued, as a rule)
     wait: float = 0.0  # time in queue before the answer or the abandon
+    # For the pillar agents (streams/agents/{integrity,expectations,personalisation,empathy}.py)
+    agent_id: str | None = None
+    announced_wait: float | None = None
+    callback_due: float | None = None
+    callback_for: str | None = None
+    personalised: bool = False
+    complaint_to_empathy: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +162,7 @@ def apply(
     if event.ts > state.last_ts:
         state.last_ts = event.ts
     _TRANSITIONS.get(event.type, _ignore)(state, event, markers)
+    _pillar_facts(state, event, markers)
     emitted: list[Outcome | Summary] = []
     outcome = _queue_outcome(state, config)
     if outcome is not None:
@@ -204,6 +228,36 @@ def _message(s: ContactState, e: Event, markers: int) -> None:
         s.markers |= markers & ~COMPLAINT
         if markers & APOLOGY:
             _add_time(s.apology_times, e.ts)
+
+
+def _pillar_facts(s: ContactState, e: Event, markers: int) -> None:
+    """Keep what the pillar agents need; every rule is order-independent or first-wins."""
+    first_answer = s.agent_id is None or e.ts <= (s.answered_ts or e.ts)
+    if e.type == "contact.answered" and e.agent_id is not None and first_answer:
+        s.agent_id = e.agent_id
+    if e.announced_wait is not None and s.announced_wait is None:
+        s.announced_wait = e.announced_wait
+    if e.callback_due is not None:
+        s.callback_due = e.callback_due
+    if e.callback_for is not None:
+        s.callback_for = e.callback_for
+    if e.role == "agent":
+        if e.personalised:
+            s.personalised = True
+        if markers & EMPATHY:
+            _add_time(s.empathy_times, e.ts)
+
+
+def needs_state(event: Event) -> bool:
+    """A plain message without markers still matters when it carries a pillar fact."""
+    return bool(event.personalised) or event.announced_wait is not None
+
+
+def _first_after(times: list[float], since: float | None) -> float | None:
+    if since is None:
+        return None
+    after = [t for t in times if t >= since]
+    return min(after) - since if after else None
 
 
 def _holds(s: ContactState) -> tuple[int, float]:
@@ -304,4 +358,10 @@ def _summary(s: ContactState, contact_id: str) -> Summary | None:
         contact_id=contact_id,
         start=min(known),
         wait=wait,
+        agent_id=s.agent_id,
+        announced_wait=s.announced_wait,
+        callback_due=s.callback_due,
+        callback_for=s.callback_for,
+        personalised=s.personalised,
+        complaint_to_empathy=_first_after(s.empathy_times, s.complaint_ts),
     )

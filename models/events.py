@@ -96,6 +96,11 @@ class Event:
     nps: int | None = None
     state: str | None = None  # agent.state only
     queues: tuple[str, ...] = ()  # agent.state only: every queue the agent serves
+    # Optional fields for the pillar agents (docs/schema.md, "Pillar fields").
+    announced_wait: float | None = None
+    callback_due: float | None = None
+    callback_for: str | None = None
+    personalised: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +163,7 @@ def _validate(doc: dict[str, Any]) -> Event:
     channel = _string(doc, "channel")
     if channel not in CHANNELS:
         raise _Invalid("bad_value", f"channel: {channel[:32]!r} not one of {sorted(CHANNELS)}")
-    optional = {name: _optional_string(doc, name) for name in _OPTIONAL_STR}
+    optional: dict[str, Any] = {name: _optional_string(doc, name) for name in _OPTIONAL_STR}
     to_queue = role = text = None
     resolved = None
     csat = ces = nps = None
@@ -198,6 +203,7 @@ def _validate(doc: dict[str, Any]) -> Event:
         segment=optional["segment"],
         lang=optional["lang"],
         reason=optional["reason"],
+        **_pillar_fields(doc, etype),
     )
 
 
@@ -237,6 +243,35 @@ def _agent_state(doc: dict[str, Any]) -> Event:
         state=state,
         queues=queues,
     )
+
+
+def _pillar_fields(doc: dict[str, Any], etype: str) -> dict[str, Any]:
+    """The optional schema-v1 fields the pillar agents read; absent ones are not returned.
+
+    - `announced_wait` (seconds, any event): the wait the customer was told;
+    - `callback_due` (RFC 3339 or epoch seconds, on contact.wrapped): a callback promised by then;
+    - `callback_for` (contact id, on contact.queued): this contact is that promised callback;
+    - `personalised` (bool, on an agent's contact.message): set by upstream NLP when the agent
+      used the customer's name or earlier context. The name itself never travels.
+    """
+    out: dict[str, Any] = {}
+    wait = doc.get("announced_wait")
+    if wait is not None:
+        if type(wait) not in (int, float):
+            raise _Invalid("wrong_type", "announced_wait: expected seconds as a number")
+        if not 0 <= wait <= 86400:
+            raise _Invalid("bad_value", "announced_wait: outside 0..86400 seconds")
+        out["announced_wait"] = float(wait)
+    if etype == "contact.wrapped" and doc.get("callback_due") is not None:
+        out["callback_due"] = parse_ts(doc["callback_due"])
+    if etype == "contact.queued" and doc.get("callback_for") is not None:
+        out["callback_for"] = _string(doc, "callback_for")
+    if etype == "contact.message" and doc.get("personalised") is not None:
+        value = doc["personalised"]
+        if type(value) is not bool:
+            raise _Invalid("wrong_type", "personalised: expected true or false")
+        out["personalised"] = value
+    return out
 
 
 def parse_ts(value: object) -> float:

@@ -8,15 +8,25 @@ found with an exact set here (the worker's memory of ids is bounded; tests stay 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from models.buckets import WIDTH, Item, increments, minute_of
 from models.config import Config
-from models.contact import ContactState, Outcome, apply, relevant_markers, survey
+from models.contact import (
+    ContactState,
+    Outcome,
+    Summary,
+    apply,
+    needs_state,
+    relevant_markers,
+    survey,
+)
 from models.events import Rejection, decode
 from models.journeys import JourneyState, add_contact, deltas, from_summary
-from models.windows import WindowResult, evaluate
+from models.signals import Pillar, PillarResult, Signal, evaluate_signals
+from models.windows import WINDOW_MINUTES, WindowResult, evaluate
 
 __all__ = ["Expected", "reference"]
 
@@ -29,10 +39,32 @@ class Expected:
     contacts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     emitted: list[Item] = field(default_factory=list)
     windows: list[WindowResult] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+    pillar_windows: list[PillarResult] = field(default_factory=list)
 
 
-def reference(messages: Iterable[bytes], config: Config) -> Expected:
+def reference(
+    messages: Iterable[bytes], config: Config, pillars: Mapping[str, Pillar] | None = None
+) -> Expected:
+    """`pillars` are the agent modules' pillars (streams.agents._contract.pillars()): their
+    signals are computed from the same summaries, and their windows evaluated like the core."""
     out = Expected()
+    pillars = pillars or {}
+    pillar_states: dict[tuple[str, str], dict[str, Any] | None] = {}
+    marks: dict[str, float] = {}
+
+    def pillar_signals(summary: Summary) -> None:
+        for name, pillar in pillars.items():
+            if pillar.keyed_by == "queue":
+                out.signals += pillar.signals(None, summary, config)[1]
+            elif summary.customer_id:
+                key = (name, summary.customer_id)
+                pillar_states[key], emitted = pillar.signals(
+                    pillar_states.get(key), summary, config
+                )
+                marks[name] = max(marks.get(name, 0.0), summary.ts)
+                out.signals += emitted
+
     seen: set[str] = set()
     states: dict[str, ContactState] = {}
     buckets: dict[tuple[str, str, int], list[float]] = {}
@@ -59,7 +91,7 @@ def reference(messages: Iterable[bytes], config: Config) -> Expected:
             count(survey(event))
             continue
         markers = relevant_markers(event) if event.type == "contact.message" else 0
-        if event.type == "contact.message" and not markers:
+        if event.type == "contact.message" and not markers and not needs_state(event):
             continue
         state, emitted = apply(states.get(event.contact_id), event, markers, config)
         if state.summary_sent:
@@ -70,7 +102,9 @@ def reference(messages: Iterable[bytes], config: Config) -> Expected:
             count(item)
             if isinstance(item, Outcome):
                 out.contacts[(item.queue, item.channel, item.outcome)] += 1
-            elif item.customer_id:
+                continue
+            pillar_signals(item)
+            if item.customer_id:
                 window = config.targets(item.queue, item.segment).repeat_window_seconds
                 contact = from_summary(item, window)
                 journeys[item.customer_id], corrections = add_contact(
@@ -79,4 +113,23 @@ def reference(messages: Iterable[bytes], config: Config) -> Expected:
                 for delta in deltas(corrections):
                     count(delta)
     out.windows = evaluate(((q, c, m, v) for (q, c, m), v in buckets.items()), config)
+    for (name, _customer), st in sorted(pillar_states.items()):
+        sweep = pillars[name].sweep
+        if sweep is not None and st is not None:
+            out.signals += sweep(st, marks.get(name, 0.0), config)[1]
+    if buckets:
+        out.pillar_windows = _pillar_windows(out, pillars, max(m for _, _, m in buckets), config)
     return out
+
+
+def _pillar_windows(
+    out: Expected, pillars: Mapping[str, Pillar], end: int, config: Config
+) -> list[PillarResult]:
+    sums: dict[tuple[str, str, str, int], dict[str, float]] = {}
+    for s in out.signals:
+        row = sums.setdefault((s.pillar, s.queue, s.channel, minute_of(s.ts)), {})
+        for k, v in s.values.items():
+            row[k] = row.get(k, 0.0) + v
+    offered = {(r.queue, r.channel, r.window): r.measures.offered for r in out.windows}
+    rows = [(p, q, c, m, v) for (p, q, c, m), v in sums.items()]
+    return evaluate_signals(rows, pillars, offered, end, WINDOW_MINUTES, config)

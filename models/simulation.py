@@ -116,6 +116,7 @@ class Simulation:
     _free: dict[tuple[str, str], list[float]] = field(default_factory=dict, repr=False)
     _applied: set[tuple[int, tuple[str, str]]] = field(default_factory=set, repr=False)
     _logged_in: bool = field(default=False, repr=False)
+    _end: float = field(default=float("inf"), init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng(self.seed)
@@ -129,6 +130,7 @@ class Simulation:
         batch: list[tuple[float, int, dict[str, Any]]] = []
         for ev in self._agent_events(start, end):
             batch.append((_epoch(ev["ts"]), len(batch), ev))
+        self._end = end  # follow-up contacts (callbacks, re-opens) start before it, as others
         for profile in self.queues:
             for arrival in self._arrivals(profile, start, end):
                 for ev in self._contact(profile, arrival):
@@ -213,9 +215,9 @@ class Simulation:
                 | extra
             )
 
-        emit("contact.queued", t)
         free = self._agents(p, t)
         wait = max(0.0, free[0] - t)
+        emit("contact.queued", t, **self._announcement(p, wait))
         patience = float(rng.exponential(p.mean_patience_seconds))
         if patience < wait:
             emit("contact.abandoned", t + patience)
@@ -239,7 +241,10 @@ class Simulation:
             elif complained and i == 1 and rng.random() < 0.75:
                 kind = "apology" if rng.random() < 0.7 else "empathy"
             pool = lines[kind]
-            emit("contact.message", now, role=role, text=pool[int(rng.integers(0, len(pool)))])
+            text = pool[int(rng.integers(0, len(pool)))]
+            # Upstream NLP flags agent lines that use the customer's name or history.
+            touch = {"personalised": True} if role == "agent" and rng.random() < 0.35 else {}
+            emit("contact.message", now, role=role, text=text, **touch)
         if p.channel == "voice" and rng.random() < 0.3:
             hold = float(rng.exponential(45))
             emit("contact.hold_started", now + 1)
@@ -251,11 +256,58 @@ class Simulation:
         end = max(now, answered + talk) + 2
         emit("contact.ended", end)
         resolved = bool(rng.random() < (0.55 if complained else 0.8))
-        emit("contact.wrapped", end + float(rng.uniform(10, 40)), resolved=resolved)
+        wrapped = end + float(rng.uniform(10, 40))
+        promise = {}
+        if not resolved and rng.random() < 0.5:
+            promise = {"callback_due": iso(wrapped + float(rng.uniform(1800, 3600)))}
+        emit("contact.wrapped", wrapped, resolved=resolved, **promise)
         if rng.random() < 0.2:
             csat = int(rng.integers(1, 4)) if complained else int(rng.integers(3, 6))
             emit("survey.answered", end + 120, csat=csat, ces=int(rng.integers(1, 8)))
+        if promise and rng.random() < 0.85:  # most promised callbacks are made, some late
+            at = wrapped + float(rng.uniform(300, 3000))
+            if at < self._end:
+                out += self._follow_up(p, opt, at, {"callback_for": cid})
+        elif resolved and rng.random() < 0.03:  # "resolved", but the ticket is re-opened
+            at = wrapped + float(rng.uniform(600, 3600))
+            if at < self._end:
+                out += self._follow_up(p, opt, at, {}, cid=cid, first=len(out))
         return out
+
+    def _announcement(self, p: QueueProfile, wait: float) -> dict[str, Any]:
+        """Most voice contacts hear an estimated wait, rounded down to 15 s; often optimistic."""
+        if p.channel != "voice" or self._rng.random() < 0.4:
+            return {}
+        estimate = wait * float(self._rng.lognormal(-0.4, 0.6))
+        return {"announced_wait": int(estimate // 15) * 15}
+
+    def _follow_up(
+        self,
+        p: QueueProfile,
+        opt: dict[str, Any],
+        t: float,
+        extra: dict[str, Any],
+        cid: str | None = None,
+        first: int = 0,
+    ) -> list[dict[str, Any]]:
+        """A short follow-up contact: a callback (a new contact) or a re-opened one (same id)."""
+        rng = self._rng
+        if cid is None:
+            self._seq += 1
+            cid = f"c-{self.seed}-{self._seq}"
+        base = {"contact_id": cid, "channel": p.channel, "queue": p.queue, "schema": 1}
+        agent = f"agent-{p.queue}-{int(rng.integers(0, p.agents))}"
+        talk = float(rng.lognormal(math.log(p.mean_talk_seconds / 2), 0.4))
+        steps = [
+            ("contact.queued", t, extra),
+            ("contact.answered", t + 1, {"agent_id": agent}),
+            ("contact.ended", t + 1 + talk, {}),
+            ("contact.wrapped", t + 11 + talk, {"resolved": bool(rng.random() < 0.9)}),
+        ]
+        return [
+            {"event_id": f"{cid}-{first + i}", "type": etype, "ts": iso(ts), **base} | opt | fields
+            for i, (etype, ts, fields) in enumerate(steps)
+        ]
 
 
 def _epoch(ts: str) -> float:

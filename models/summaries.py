@@ -7,6 +7,7 @@ from typing import Any
 
 from models.contact import Outcome, Summary, Survey
 from models.journeys import JourneyDelta
+from models.signals import Signal
 from models.staffing import AgentStateChange
 
 __all__ = ["WireItem", "from_wire", "to_wire", "wire_key"]
@@ -19,13 +20,14 @@ def wire_key(queue: str, channel: str) -> str:
     return f"{queue}{SEP}{channel}"
 
 
-WireItem = Outcome | Summary | Survey | JourneyDelta | AgentStateChange
+WireItem = Outcome | Summary | Survey | JourneyDelta | AgentStateChange | Signal
 _KINDS: dict[str, type[WireItem]] = {
     "agent": AgentStateChange,
     "outcome": Outcome,
     "summary": Summary,
     "survey": Survey,
     "journey": JourneyDelta,
+    "signal": Signal,  # a pillar agent's additive contribution (models/signals.py)
 }
 _NAMES = {cls: name for name, cls in _KINDS.items()}
 

@@ -93,6 +93,7 @@ class Settings:
             values["config_path"] = Path(env["PILLARWATCH_CONFIG"])
         values.update(overrides)
         path = values.get("config_path")
+        _register_agent_pillars()
         try:
             values["config"] = load_config(path if isinstance(path, Path | str) else None)
         except ConfigError as exc:
@@ -135,3 +136,10 @@ def _store(value: str) -> str:
     if value not in {"memory://", "rocksdb://"}:
         raise SettingsError(f"PILLARWATCH_STORE={value!r}: use memory:// or rocksdb://")
     return value
+
+
+def _register_agent_pillars() -> None:
+    """Pillars contributed by agent modules must be known before `[weights.<pillar>]` is read."""
+    from streams.agents._contract import register_pillars  # late: agents import settings' users
+
+    register_pillars()

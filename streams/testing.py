@@ -5,6 +5,11 @@
         assert h.metric("pillarwatch_events_total", type="contact.queued") == 1
         assert h.sent_to("contact-summaries")
 
+    async with AgentHarness() as h:  # a pillar agent: summaries in, signals out, scores
+        await h.feed_items("empathy", [summary])
+        await h.relay_signals()          # to the measures agent, as the broker would
+        assert h.pillar("empathy", "billing", "voice") is None  # under min_contacts
+
 Messages an agent sends to topics are captured instead of produced: in memory there is no
 broker. tests/integration runs the same agents on the real embedded broker.
 """
@@ -19,6 +24,8 @@ from unittest import mock
 
 from prometheus_client import CollectorRegistry
 
+from models.signals import Signal
+from models.summaries import WireItem, from_wire, to_wire, wire_key
 from streams.app import PillarwatchApp, create_app
 from streams.settings import Settings
 
@@ -40,6 +47,7 @@ class AgentHarness:
     sent: list[Sent] = field(default_factory=list, init=False)
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack, init=False)
     _agents: dict[str, Any] = field(default_factory=dict, init=False)
+    _relayed: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.app = create_app(self.settings, CollectorRegistry())
@@ -67,6 +75,47 @@ class AgentHarness:
             self._agents[agent] = wrapper
         for key, value in messages:
             await wrapper.put(key=key, value=value, partition=partition)
+
+    async def feed_items(self, agent: str, items: list[WireItem]) -> None:
+        """Deliver summaries (or outcomes, signals, ...) as they are on the wire.
+
+        Keyed by customer id when the item has one (what a by-customer agent reads), else by
+        queue and channel (what `contact-summaries` carries); the agents read only the value.
+        """
+        messages = []
+        for item in items:
+            customer = getattr(item, "customer_id", None)
+            key = customer if customer else wire_key(item.queue, item.channel)
+            messages.append((key.encode(), to_wire(item)))
+        await self.feed(agent, messages)
+
+    def signals(self, pillar: str | None = None) -> list[Signal]:
+        """The pillar signals agents sent to `contact-summaries`, in order."""
+        found = []
+        for s in self.sent_to(self.settings.summaries_topic):
+            if isinstance(s.value, dict) and s.value.get("kind") == "signal":
+                signal = from_wire(s.value)
+                assert isinstance(signal, Signal)
+                if pillar is None or signal.pillar == pillar:
+                    found.append(signal)
+        return found
+
+    async def relay_signals(self, agent: str = "measures") -> None:
+        """Deliver the signals sent so far (and not yet relayed) to the measures agent."""
+        signals = self.signals()[self._relayed :]
+        self._relayed += len(signals)
+        await self.feed_items(agent, list(signals))
+
+    def pillar(self, pillar: str, queue: str, channel: str, window: str = "5m") -> float | None:
+        """The exported pillar score, None when absent."""
+        labels = {"pillar": pillar, "queue": queue, "channel": channel, "window": window}
+        return self.metric("pillarwatch_pillar_score", **labels)
+
+    def component(
+        self, pillar: str, component: str, queue: str, channel: str, window: str = "5m"
+    ) -> float | None:
+        labels = {"pillar": pillar, "component": component, "queue": queue, "channel": channel}
+        return self.metric("pillarwatch_pillar_component_score", window=window, **labels)
 
     def sent_to(self, topic: str) -> list[Sent]:
         return [s for s in self.sent if s.topic == topic]

@@ -17,17 +17,39 @@ from faust.types import StreamT
 from prometheus_client.core import GaugeMetricFamily
 
 from models.catalogue import spec
-from models.contact import ContactState, Outcome, apply, relevant_markers, survey
+from models.contact import ContactState, Outcome, apply, needs_state, relevant_markers, survey
 from models.dedupe import RecentIds
 from models.events import Event, Rejection, decode
 from models.staffing import AgentStateChange
 from models.summaries import to_wire, wire_key
+from streams.agents._contract import AgentSpec
 from streams.metrics import ScrapeCollector, gauge_family
 
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
 
-__all__ = ["install"]
+__all__ = ["SPEC", "install"]
+
+SPEC = AgentSpec(
+    name="contacts",
+    consumes="events",
+    tables={
+        "contacts": "open contacts only: a row is deleted when its summary is sent",
+        "waiting": "contacts waiting in queue now: a row leaves at answer, abandon or end",
+    },
+    metrics=(
+        "pillarwatch_events_total",
+        "pillarwatch_events_rejected_total",
+        "pillarwatch_events_duplicate_total",
+        "pillarwatch_events_late_total",
+        "pillarwatch_event_lag_seconds",
+        "pillarwatch_contacts_total",
+        "pillarwatch_wait_seconds",
+        "pillarwatch_handle_seconds",
+        "pillarwatch_queue_waiting_contacts",
+        "pillarwatch_queue_longest_wait_seconds",
+    ),
+)
 
 
 def install(app: PillarwatchApp) -> None:
@@ -91,7 +113,7 @@ def install(app: PillarwatchApp) -> None:
         markers = 0
         if event.type == "contact.message":
             markers = relevant_markers(event)
-            if not markers:
+            if not markers and not needs_state(event):
                 return  # a plain message changes nothing: no state read, no changelog write
         found = contacts.get(event.contact_id)
         state = ContactState.from_dict(found) if found is not None else None

@@ -16,11 +16,23 @@ from faust.types import StreamT
 from models.contact import Summary
 from models.journeys import JourneyState, add_contact, deltas, from_summary
 from models.summaries import from_wire, to_wire, wire_key
+from streams.agents._contract import AgentSpec
 
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
 
-__all__ = ["install"]
+__all__ = ["SPEC", "install"]
+
+SPEC = AgentSpec(
+    name="journeys",
+    consumes="summaries",
+    tables={
+        "journeys": "per customer, contacts within twice the repeat window, at most "
+        "models.journeys.MAX_CONTACTS of them",
+    },
+    # Its figures are corrections added by the measures agent, which exports them.
+    metrics=("pillarwatch_repeat_contact_ratio", "pillarwatch_first_contact_resolution_ratio"),
+)
 
 
 def install(app: PillarwatchApp) -> None:

@@ -18,16 +18,49 @@ from models.buckets import WIDTH, Item, increments, minute_of
 from models.catalogue import spec
 from models.config import Config
 from models.journeys import JourneyDelta
+from models.signals import PillarResult, Signal, evaluate_signals
 from models.staffing import AgentStateChange
 from models.summaries import SEP, from_wire
-from models.windows import RETAIN_MINUTES, WindowResult, evaluate
+from models.windows import RETAIN_MINUTES, WINDOW_MINUTES, WindowResult, evaluate
+from streams.agents._contract import AgentSpec, pillars
 from streams.metrics import ScrapeCollector, gauge_family
 from streams.staffing_export import staffing_samples
 
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
 
-__all__ = ["MEASURE_GAUGES", "add", "install", "result_samples"]
+__all__ = ["MEASURE_GAUGES", "SPEC", "add", "add_signal", "install", "result_samples"]
+
+SPEC = AgentSpec(
+    name="measures",
+    consumes="summaries",
+    tables={
+        "minute-buckets": "minutes of the last hour (+1) per queue and channel, pillar signal "
+        "minutes likewise, and FCR hours of the longest repeat window + 2 h; older ones expire"
+    },
+    metrics=(
+        "pillarwatch_window_contacts",
+        "pillarwatch_service_level_ratio",
+        "pillarwatch_abandon_ratio",
+        "pillarwatch_average_speed_of_answer_seconds",
+        "pillarwatch_average_handle_seconds",
+        "pillarwatch_transfer_ratio",
+        "pillarwatch_apology_coverage_ratio",
+        "pillarwatch_complaint_to_apology_seconds",
+        "pillarwatch_repeat_contact_ratio",
+        "pillarwatch_first_contact_resolution_ratio",
+        "pillarwatch_first_contact_resolution_final_ratio",
+        "pillarwatch_journey_contacts",
+        "pillarwatch_journey_channel_switches",
+        "pillarwatch_journey_wait_seconds",
+        "pillarwatch_journey_resolution_seconds",
+        "pillarwatch_csat_average",
+        "pillarwatch_ces_average",
+        "pillarwatch_pillar_score",
+        "pillarwatch_pillar_component_score",
+    ),
+    pillar=None,
+)
 
 # metric name -> the Measures attribute it exports
 MEASURE_GAUGES = {
@@ -49,8 +82,11 @@ MEASURE_GAUGES = {
 }
 
 
-def result_samples(results: list[WindowResult]) -> Iterator[GaugeMetricFamily]:
-    """The gauge families for a list of window results (absent values are not exported)."""
+def result_samples(
+    results: list[WindowResult], extra: list[PillarResult] | None = None
+) -> Iterator[GaugeMetricFamily]:
+    """The gauge families for window results (absent values are not exported); `extra` are
+    the results of the pillars contributed by agent modules (models/signals.py)."""
     families = {name: gauge_family(spec(name)) for name in MEASURE_GAUGES}
     volume = gauge_family(spec("pillarwatch_window_contacts"))
     score = gauge_family(spec("pillarwatch_pillar_score"))
@@ -67,10 +103,57 @@ def result_samples(results: list[WindowResult]) -> Iterator[GaugeMetricFamily]:
                 score.add_metric([pillar, *labels], ps.score)
             for comp, value in sorted(ps.components.items()):
                 component.add_metric([pillar, comp, *labels], value)
+    own: dict[str, GaugeMetricFamily] = {}
+    for p in extra or []:
+        labels = [p.queue, p.channel, p.window]
+        if p.score is not None:
+            score.add_metric([p.pillar, *labels], p.score)
+        for comp, value in sorted(p.components.items()):
+            component.add_metric([p.pillar, comp, *labels], value)
+        for name, value in sorted(p.gauges.items()):
+            if name not in own:
+                own[name] = gauge_family(spec(name))
+            own[name].add_metric(labels, value)
     yield volume
     yield from families.values()
     yield score
     yield component
+    yield from own.values()
+
+
+SIGNAL = "s"  # signal keys, `<queue><SEP><channel><SEP>s<pillar>:<minute>` -> {field: sum}
+
+
+def add_signal(buckets: Any, item: Signal) -> bool:
+    """Add a pillar signal to its per-pillar minute bucket; expire like the core buckets.
+
+    Keyed by the same queue and channel prefix as the core buckets (same partition); a signal
+    for a minute that already left every window of its queue is dropped, as a core item is.
+    """
+    minute = minute_of(item.ts)
+    prefix = f"{item.queue}{SEP}{item.channel}{SEP}"
+    latest = buckets.get(prefix + LATEST)
+    if latest is not None and minute <= latest - RETAIN_MINUTES:
+        return False
+    mine = f"{prefix}{SIGNAL}{item.pillar}:"
+    own_latest = buckets.get(mine + LATEST)
+    if own_latest is None or minute > own_latest:
+        if own_latest is not None:
+            first = max(own_latest - RETAIN_MINUTES + 1, minute - 2 * RETAIN_MINUTES)
+            for old in range(first, minute - RETAIN_MINUTES + 1):
+                if f"{mine}{old}" in buckets:
+                    del buckets[f"{mine}{old}"]
+        buckets[mine + LATEST] = minute
+    key = f"{mine}{minute}"
+    sums = dict(buckets.get(key) or {})
+    for name, amount in item.values.items():
+        sums[name] = sums.get(name, 0.0) + amount
+    buckets[key] = sums
+    return True
+
+
+def _offered(core: list[WindowResult]) -> dict[tuple[str, str, str], int]:
+    return {(r.queue, r.channel, r.window): r.measures.offered for r in core}
 
 
 LATEST = "latest"  # per queue, the newest minute with a bucket: expiry and the too-late check
@@ -159,6 +242,7 @@ def install(app: PillarwatchApp) -> None:
     )
     buckets = app.Table("minute-buckets", default=None, partitions=s.partitions)
     label = app.metrics.queue_label
+    defs = pillars()  # the pillars agent modules contribute (their signals land here)
 
     retain_hours = 2 + math.ceil(
         max(
@@ -175,12 +259,16 @@ def install(app: PillarwatchApp) -> None:
             if isinstance(item, AgentStateChange):
                 set_agent_state(buckets, item)
                 continue
+            if isinstance(item, Signal):
+                add_signal(buckets, item)
+                continue
             add(buckets, item)
             if isinstance(item, JourneyDelta):
                 add_final_fcr(buckets, item, retain_hours)
 
     def window_gauges() -> Iterator[GaugeMetricFamily]:
         rows = []
+        signal_rows: list[tuple[str, str, str, int, dict[str, float]]] = []
         hours: dict[tuple[str, str], dict[int, list[float]]] = {}
         agents: dict[tuple[str, str], dict[str, int]] = {}
         for key, vector in buckets.items():
@@ -193,6 +281,11 @@ def install(app: PillarwatchApp) -> None:
                 counts = agents.setdefault((label(queue), channel), {})
                 counts[vector[0]] = counts.get(vector[0], 0) + 1
                 continue
+            if minute.startswith(SIGNAL):
+                pillar, _, at = minute[1:].partition(":")
+                if at != LATEST:
+                    signal_rows.append((pillar, label(queue), channel, int(at), vector))
+                continue
             if minute.startswith(HOUR):
                 by_hour = hours.setdefault((label(queue), channel), {})
                 pair = by_hour.setdefault(int(minute[1:]), [0.0, 0.0])
@@ -200,9 +293,15 @@ def install(app: PillarwatchApp) -> None:
                 pair[1] += vector[1]
                 continue
             rows.append((label(queue), channel, int(minute), vector))
-        results = evaluate(rows, s.config)
-        yield from result_samples(results)
-        yield from staffing_samples(rows, results, agents, s.config)
+        core = evaluate(rows, s.config)
+        end = max((r[2] for r in rows), default=None)
+        extra = (
+            evaluate_signals(signal_rows, defs, _offered(core), end, WINDOW_MINUTES, s.config)
+            if end is not None
+            else []
+        )
+        yield from result_samples(core, extra)
+        yield from staffing_samples(rows, core, agents, s.config)
         final = gauge_family(spec("pillarwatch_first_contact_resolution_final_ratio"))
         if rows:
             newest = max(r[2] for r in rows)

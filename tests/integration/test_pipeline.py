@@ -16,6 +16,7 @@ from models.reference import Expected, reference
 from models.simulation import Simulation
 from pillarwatch.broker import EmbeddedBroker
 from pillarwatch.produce import jsonl_records, produce
+from streams.agents._contract import pillars
 from streams.agents.measures import MEASURE_GAUGES
 from tests.support.worker import WorkerProcess, total, value, wait_for, worker_env
 
@@ -31,6 +32,13 @@ def _write_stream(path: Path) -> list[bytes]:
     lines.insert(300, lines[200])  # a duplicate (same event_id), as a producer retry makes
     path.write_bytes(b"\n".join(lines) + b"\n")
     return lines
+
+
+def _module_gauges(pillar: str) -> set[str]:
+    import importlib
+
+    spec = importlib.import_module(f"streams.agents.{pillar}").SPEC
+    return {m for m in spec.metrics if not m.startswith("pillarwatch_pillar_")}
 
 
 def _mismatches(samples: dict, exp: Expected) -> list[str]:  # type: ignore[type-arg]
@@ -62,6 +70,15 @@ def _mismatches(samples: dict, exp: Expected) -> list[str]:  # type: ignore[type
                 check(
                     "pillarwatch_pillar_component_score", v, pillar=pillar, component=comp, **labels
                 )
+    for p in exp.pillar_windows:  # the pillars agent modules contribute, through signals
+        labels = {"queue": p.queue, "channel": p.channel, "window": p.window}
+        check("pillarwatch_pillar_score", p.score, pillar=p.pillar, **labels)
+        for comp, v in p.components.items():
+            check(
+                "pillarwatch_pillar_component_score", v, pillar=p.pillar, component=comp, **labels
+            )
+        for name, v in p.gauges.items():
+            check(name, v, **labels)
     return bad
 
 
@@ -85,7 +102,7 @@ def test_metrics_equal_reference(broker: EmbeddedBroker, tmp_path: Path) -> None
     settings = worker.settings
     sent = asyncio.run(produce(settings, jsonl_records(jsonl)))
     assert sent == len(lines)
-    expected = reference(lines, Config())
+    expected = reference(lines, Config(), pillars())
     assert expected.rejected == {"not_json": 1} and expected.duplicates == 1
     hour = [r.measures for r in expected.windows if r.window == "1h"]
     # the stream exercises every measure the test compares, journeys and surveys included
@@ -98,6 +115,11 @@ def test_metrics_equal_reference(broker: EmbeddedBroker, tmp_path: Path) -> None
         "transfer_ratio",
     ):
         assert any(getattr(m, attr) for m in hour), attr
+    # ... and every contributed pillar, with a score and each of its own gauges
+    scored = {p.pillar for p in expected.pillar_windows if p.window == "1h" and p.score}
+    assert scored == set(pillars())
+    gauges = {g for p in expected.pillar_windows for g in p.gauges}
+    assert gauges == {m for pl in pillars() for m in _module_gauges(pl)}
     consumed = sum(expected.events.values()) + 1 + 1
 
     worker.start()
@@ -133,6 +155,8 @@ def test_metrics_equal_reference(broker: EmbeddedBroker, tmp_path: Path) -> None
             lambda: (s := worker.samples()) is not None and not _mismatches(s, expected),
             timeout=120,
         )
+        agreed = time.monotonic()
+        print(f"all metrics equal the reference {agreed - first:.2f}s after the first event")
         samples = worker.samples()
         assert samples is not None
         assert problems, "\n".join(_mismatches(samples, expected)[:30])

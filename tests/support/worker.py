@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -94,3 +95,24 @@ def value(samples: Samples, name: str, **labels: str) -> float | None:
 
 def total(samples: Samples, name: str) -> float:
     return sum(samples.get(name, {}).values())
+
+
+@contextmanager
+def running_worker(
+    broker: EmbeddedBroker, tmp: Path, name: str, timeout: float = 120.0, **env: str
+) -> Iterator[WorkerProcess]:
+    """A worker (every discovered agent) on the embedded broker, serving /metrics; stopped after.
+
+    with running_worker(broker, tmp_path, "empathy") as w:
+        asyncio.run(produce(w.settings, records))
+        wait_for(lambda: (s := w.samples()) and value(s, "pillarwatch_..."), 60)
+    """
+    worker = WorkerProcess(worker_env(broker, tmp, name, **env), tmp / f"{name}.log").start()
+    try:
+        if wait_for(worker.samples, timeout) is None:
+            raise RuntimeError(f"worker {name} never served /metrics: {worker.log.read_text()}")
+        yield worker
+    finally:
+        code = worker.stop()
+        if code not in (0, None):
+            raise RuntimeError(f"worker {name} exited {code}: {worker.log.read_text()[-3000:]}")

@@ -51,7 +51,7 @@ def test_precedence_defaults_queue_segment_queue_segment(tmp_path: Path) -> None
         ("[defaults]\nservice_level_seconds = 'fast'", "defaults.service_level_seconds: expected"),
         ("[defaults]\nservice_level_goal = 1.5", "defaults.service_level_goal: 1.5 outside"),
         ("[queues.x]\nsla = 3", "queues.x.sla: unknown key"),
-        ("[weights.integrity]\nx = 1", "weights.integrity: unknown pillar"),
+        ("[weights.kindness]\nx = 1", "weights.kindness: unknown pillar"),
         (
             "[weights.resolution]\n" + "\n".join(f"{c} = 0" for c in DEFAULT_WEIGHTS["resolution"]),
             "at least one",

@@ -1,0 +1,126 @@
+"""expectations: the wait customers were told against the wait they got, and service level
+against each segment's own target.
+
+A pillar agent (docs/adding-an-agent.md). Stateless: one signal per contact summary. A contact
+counts against the service-level target and goal of its own queue *and segment* (a business
+customer may be promised 10 s where a household one is promised 30 s); a contact with an
+announced wait (optional event field `announced_wait`) counts as kept when it was answered no
+later than the announcement plus ANNOUNCED_GRACE_SECONDS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
+
+from models.config import Config, Targets
+from models.contact import Summary
+from models.signals import Pillar, Signal, State, clamp100, ratio
+from streams.agents._contract import AgentSpec, install_pillar
+
+if TYPE_CHECKING:
+    from streams.app import PillarwatchApp
+
+__all__ = ["ALERTS", "ANNOUNCED_GRACE_SECONDS", "PANELS", "PILLAR", "SPEC", "install"]
+
+NAME: Final = "expectations"
+# Announcements are rounded ("about two minutes"): a few seconds over is not a broken promise.
+ANNOUNCED_GRACE_SECONDS: Final = 15.0
+WEIGHTS: Final = {"announced_wait_kept": 0.5, "segment_service_level": 0.5}
+
+
+def signals(state: State, summary: Summary, config: Config) -> tuple[State, list[Signal]]:
+    targets = config.targets(summary.queue, summary.segment)
+    if not summary.answered and summary.wait < targets.short_abandon_seconds:
+        return None, []  # a short abandon: neither good nor bad service, as in the core
+    values = {"considered": 1.0, "goal_sum": targets.service_level_goal}
+    if summary.answered and summary.wait <= targets.service_level_seconds:
+        values["in_segment_target"] = 1.0
+    told = summary.announced_wait
+    if told is not None:
+        limit = told + ANNOUNCED_GRACE_SECONDS
+        # An abandon before the announced time has passed neither keeps nor breaks it.
+        if summary.answered or summary.wait > limit:
+            values["announced"] = 1.0
+            values["announced_overrun_sum"] = max(0.0, summary.wait - told)
+            if summary.answered and summary.wait <= limit:
+                values["announced_kept"] = 1.0
+    return None, [Signal(summary.queue, summary.channel, summary.ts, NAME, values)]
+
+
+def components(sums: Mapping[str, float], targets: Targets) -> dict[str, float]:
+    out = {}
+    if (kept := ratio(sums.get("announced_kept", 0.0), sums.get("announced", 0.0))) is not None:
+        out["announced_wait_kept"] = clamp100(kept)
+    # Met / sum of each contact's own goal: a segment that reaches its goal scores 100.
+    if (met := ratio(sums.get("in_segment_target", 0.0), sums.get("goal_sum", 0.0))) is not None:
+        out["segment_service_level"] = clamp100(met)
+    return out
+
+
+def gauges(sums: Mapping[str, float]) -> dict[str, float]:
+    out = {}
+    if (kept := ratio(sums.get("announced_kept", 0.0), sums.get("announced", 0.0))) is not None:
+        out["pillarwatch_announced_wait_kept_ratio"] = kept
+    over = ratio(sums.get("announced_overrun_sum", 0.0), sums.get("announced", 0.0))
+    if over is not None:
+        out["pillarwatch_announced_wait_overrun_seconds"] = over
+    sl = ratio(sums.get("in_segment_target", 0.0), sums.get("considered", 0.0))
+    if sl is not None:
+        out["pillarwatch_segment_service_level_ratio"] = sl
+    return out
+
+
+PILLAR = Pillar(
+    name=NAME,
+    weights=WEIGHTS,
+    signals=signals,
+    components=components,
+    gauges=gauges,
+    keyed_by="queue",
+    fields=(
+        "considered",
+        "goal_sum",
+        "in_segment_target",
+        "announced",
+        "announced_kept",
+        "announced_overrun_sum",
+    ),
+)
+SPEC = AgentSpec(
+    name=NAME,
+    consumes="summaries",
+    tables={},
+    metrics=(
+        "pillarwatch_announced_wait_kept_ratio",
+        "pillarwatch_announced_wait_overrun_seconds",
+        "pillarwatch_segment_service_level_ratio",
+        "pillarwatch_pillar_score",
+        "pillarwatch_pillar_component_score",
+    ),
+    pillar=NAME,
+    components=tuple(WEIGHTS),
+)
+PANELS = (
+    {
+        "title": "Announced waits kept (1h)",
+        "expr": 'pillarwatch_announced_wait_kept_ratio{window="1h"}',
+        "unit": "percentunit",
+        "description": "Contacts answered within the wait they were told (+15 s).",
+    },
+)
+ALERTS = (
+    {
+        "alert": "PillarwatchAnnouncedWaitsBroken",
+        "expr": 'pillarwatch_announced_wait_kept_ratio{window="1h"} < 0.7',
+        "for": "15m",
+        "labels": {"severity": "ticket"},
+        "annotations": {
+            "summary": "{{ $labels.queue }}/{{ $labels.channel }} breaks its announced waits",
+        },
+    },
+)
+
+
+def install(app: PillarwatchApp) -> None:
+    install_pillar(app, SPEC, PILLAR)

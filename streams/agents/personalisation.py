@@ -1,0 +1,139 @@
+"""personalisation: the agent uses what is known about the customer; a repeat contact reaches
+the agent who handled the previous one.
+
+A pillar agent (docs/adding-an-agent.md), keyed by customer. Two signals:
+- per answered contact with a customer id: whether an agent message was flagged
+  `personalised` by upstream NLP (the customer's name or earlier context was used; the name
+  itself never reaches pillarwatch);
+- per answered repeat contact (it started within the repeat window of the customer's previous
+  answered contact): whether the same agent answered it. The previous contact is found in the
+  set of the customer's stored contacts, so a summary that arrives late corrects the figures
+  it changes (additive corrections, as the journeys agent does): any arrival order gives the
+  same sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from models.config import Config, Targets
+from models.contact import Summary
+from models.signals import Pillar, Signal, State, clamp100, ratio
+from streams.agents._contract import AgentSpec, install_pillar
+
+if TYPE_CHECKING:
+    from streams.app import PillarwatchApp
+
+__all__ = ["ALERTS", "PANELS", "PILLAR", "SPEC", "install"]
+
+NAME: Final = "personalisation"
+MAX_CONTACTS: Final = 20  # answered contacts remembered per customer
+WEIGHTS: Final = {"personal_touch": 0.5, "same_agent_repeat": 0.5}
+
+# A stored contact: [contact_id, start, agent_id, window, queue, channel, ts, emitted]
+ID, START, AGENT, WINDOW, QUEUE, CHANNEL, TS, EMITTED = range(8)
+
+
+def _figures(contacts: list[list[Any]]) -> list[dict[str, float]]:
+    """Per contact (sorted by start): repeat_handled and same_agent, from the whole set."""
+    out: list[dict[str, float]] = []
+    for j, c in enumerate(contacts):
+        prev = None
+        for p in contacts[:j]:
+            if p[START] < c[START] <= p[START] + p[WINDOW]:
+                prev = p  # the latest earlier contact it repeats
+        if prev is None:
+            out.append({})
+        else:
+            out.append({"repeat_handled": 1.0, "same_agent": float(prev[AGENT] == c[AGENT])})
+    return out
+
+
+def signals(state: State, summary: Summary, config: Config) -> tuple[State, list[Signal]]:
+    if not summary.answered or summary.agent_id is None:
+        return state, []
+    contacts: list[list[Any]] = [list(c) for c in (state or {}).get("contacts", [])]
+    cid = summary.contact_id or ""
+    start = summary.start if summary.start is not None else summary.ts
+    if any(c[ID] == cid and c[START] == start for c in contacts):
+        return state, []  # the same summary again
+    touch = {"handled": 1.0, "personalised": 1.0 if summary.personalised else 0.0}
+    out = [Signal(summary.queue, summary.channel, summary.ts, NAME, touch)]
+    window = config.targets(summary.queue, summary.segment).repeat_window_seconds
+    contacts.append(
+        [cid, start, summary.agent_id, window, summary.queue, summary.channel, summary.ts, {}]
+    )
+    newest = max(c[START] for c in contacts)
+    contacts = [c for c in contacts if c[START] + 2 * c[WINDOW] >= newest]
+    contacts.sort(key=lambda c: (c[START], c[ID]))
+    contacts = contacts[-MAX_CONTACTS:]
+    for c, figures in zip(contacts, _figures(contacts), strict=True):
+        emitted: dict[str, float] = c[EMITTED]
+        if not figures and emitted:
+            continue  # its previous contact was forgotten: keep what was counted
+        delta = {k: figures.get(k, 0.0) - emitted.get(k, 0.0) for k in set(figures) | set(emitted)}
+        delta = {k: v for k, v in delta.items() if v}
+        if delta:
+            c[EMITTED] = figures
+            out.append(Signal(c[QUEUE], c[CHANNEL], c[TS], NAME, delta))
+    return {"contacts": contacts}, out
+
+
+def components(sums: Mapping[str, float], targets: Targets) -> dict[str, float]:
+    out = {}
+    if (touch := ratio(sums.get("personalised", 0.0), sums.get("handled", 0.0))) is not None:
+        out["personal_touch"] = clamp100(touch)
+    same = ratio(sums.get("same_agent", 0.0), sums.get("repeat_handled", 0.0))
+    if same is not None:
+        out["same_agent_repeat"] = clamp100(same)
+    return out
+
+
+def gauges(sums: Mapping[str, float]) -> dict[str, float]:
+    out = {}
+    if (touch := ratio(sums.get("personalised", 0.0), sums.get("handled", 0.0))) is not None:
+        out["pillarwatch_personalised_contact_ratio"] = touch
+    same = ratio(sums.get("same_agent", 0.0), sums.get("repeat_handled", 0.0))
+    if same is not None:
+        out["pillarwatch_same_agent_repeat_ratio"] = same
+    return out
+
+
+PILLAR = Pillar(
+    name=NAME,
+    weights=WEIGHTS,
+    signals=signals,
+    components=components,
+    gauges=gauges,
+    keyed_by="customer",
+    fields=("handled", "personalised", "repeat_handled", "same_agent"),
+)
+SPEC = AgentSpec(
+    name=NAME,
+    consumes="summaries",
+    tables={
+        "personalisation-state": f"per customer, at most {MAX_CONTACTS} answered contacts, "
+        "none older than twice their repeat window",
+    },
+    metrics=(
+        "pillarwatch_personalised_contact_ratio",
+        "pillarwatch_same_agent_repeat_ratio",
+        "pillarwatch_pillar_score",
+        "pillarwatch_pillar_component_score",
+    ),
+    pillar=NAME,
+    components=tuple(WEIGHTS),
+)
+PANELS = (
+    {
+        "title": "Repeat contacts reaching the same agent (1h)",
+        "expr": 'pillarwatch_same_agent_repeat_ratio{window="1h"}',
+        "unit": "percentunit",
+    },
+)
+ALERTS: tuple[dict[str, Any], ...] = ()
+
+
+def install(app: PillarwatchApp) -> None:
+    install_pillar(app, SPEC, PILLAR)
