@@ -103,8 +103,26 @@ def resolution(t: WallboardTargets) -> stat.Panel:
     )
 
 
+def staffing(t: WallboardTargets) -> stat.Panel:
+    """Do we have the agents for the next interval? Required (Erlang C) minus present."""
+    return stat_tile(
+        "Agents short (Erlang C)",
+        "Agents Erlang C needs to meet the service-level goal at the measured arrival rate and "
+        "handle time, minus the agents present now (available, busy, after-call work); "
+        "0 or less means enough. docs/staffing.md.",
+        "short",
+        thresholds_lower_is_better(1, 3),
+        width=24,
+        height=3,
+        decimals=0,
+    ).with_target(
+        query(f"sum by (queue) (queue_channel:pillarwatch_staffing_agents_short:max{{{_Q}}})")
+    )
+
+
 def build(targets: WallboardTargets) -> dashboard_b.Dashboard:
-    """The wallboard: a repeated row per queue of six tiles (4 wide each = 24 columns)."""
+    """The wallboard: a repeated row per queue of six tiles (4 wide each = 24 columns) and
+    a staffing strip under them."""
     board = (
         dashboard_b.Dashboard("pillarwatch — floor wallboard")
         .uid(UID)
@@ -117,7 +135,15 @@ def build(targets: WallboardTargets) -> dashboard_b.Dashboard:
         .with_variable(queue_variable(multi=True, include_all=True))
         .with_row(dashboard_b.Row("Queue $queue").repeat("queue").id(1))
     )
-    tiles = (service_level, waiting, longest_wait, abandonment, time_effort, resolution)
+    tiles = (
+        service_level,
+        waiting,
+        longest_wait,
+        abandonment,
+        time_effort,
+        resolution,
+        staffing,  # a full-width strip under the six tiles
+    )
     # Fixed panel ids (Grafana links and repeats key on them); the row is id 1.
     for panel_id, tile in enumerate(tiles, start=2):
         board = board.with_panel(tile(targets).id(panel_id))

@@ -109,6 +109,8 @@ class Simulation:
     seed: int = 1
     queues: tuple[QueueProfile, ...] = DEFAULT_QUEUES
     customers: int = 4000
+    #: False: arrivals at the peak rate all day (tests that must not depend on the hour).
+    daily_profile: bool = True
     #: (start_ts, end_ts, queue, share of agents that stay) — an incident: agents leave a queue.
     incidents: list[tuple[float, float, str, float]] = field(default_factory=list)
     _rng: np.random.Generator = field(init=False, repr=False)
@@ -179,7 +181,7 @@ class Simulation:
             t += float(self._rng.exponential(1 / peak))
             if t >= end:
                 return
-            if self._rng.random() < _day_factor(t):
+            if self._rng.random() < (_day_factor(t) if self.daily_profile else 1.0):
                 yield t
 
     def _agents(self, p: QueueProfile, t: float) -> list[float]:

@@ -38,11 +38,14 @@ pytestmark = pytest.mark.integration
 
 SPEED = 20.0
 QUEUES = (
-    QueueProfile("billing", "voice", 150, 14, 240, 120),
-    QueueProfile("sales", "voice", 100, 12, 240, 120),  # about 60 % occupancy: healthy
+    # 300/h at 270 s per contact = 22.5 Erlangs on 28 agents (80 %): 25 contacts per 5 min,
+    # well above the alerts' volume guard. During the incident half the agents leave.
+    QueueProfile("billing", "voice", 300, 28, 240, 120),
+    QueueProfile("sales", "voice", 150, 16, 240, 120),  # 11 Erlangs on 16 agents: healthy
 )
+BACKFILL = 15 * 60  # simulated seconds before the run (kept short: event lag is watched too)
 INCIDENT_AFTER = 5 * 60  # simulated seconds of normal traffic before agents leave
-INCIDENT_LENGTH = 50 * 60
+INCIDENT_LENGTH = 60 * 60
 RECOVERY_LIMIT = 30 * 60  # simulated seconds allowed for the resolved notification
 
 
@@ -76,9 +79,9 @@ async def _drive(
 
 def test_incident_pages_and_resolves(broker: EmbeddedBroker, tmp_path: Path) -> None:
     start = time.time()  # sim time starts at the wall clock and runs ahead of it
-    incident = (start + INCIDENT_AFTER, start + INCIDENT_AFTER + INCIDENT_LENGTH, "billing", 0.4)
-    sim = Simulation(seed=21, queues=QUEUES, incidents=[incident])
-    traffic = Traffic(sim, start - 3600)
+    incident = (start + INCIDENT_AFTER, start + INCIDENT_AFTER + INCIDENT_LENGTH, "billing", 0.5)
+    sim = Simulation(seed=21, queues=QUEUES, incidents=[incident], daily_profile=False)
+    traffic = Traffic(sim, start - BACKFILL)
     env = worker_env(broker, tmp_path, "incident", PILLARWATCH_LOG_LEVEL="error")
     worker = WorkerProcess(env, tmp_path / "worker.log")
     settings = worker.settings

@@ -95,9 +95,9 @@ def test_every_metric_in_a_query_is_exported_or_recorded() -> None:
     assert unknown == set()
 
 
-def test_wallboard_has_the_six_tiles_in_a_row_repeated_per_queue() -> None:
+def test_wallboard_has_the_six_tiles_and_a_staffing_strip_repeated_per_queue() -> None:
     board = json.loads(BOARDS["pillarwatch-wallboard"])
-    row, *tiles = board["panels"]
+    row, *tiles, strip = board["panels"]
     assert row["type"] == "row" and row["repeat"] == "queue"
     assert [t["title"] for t in tiles] == [
         "Service level (5m)",
@@ -108,6 +108,7 @@ def test_wallboard_has_the_six_tiles_in_a_row_repeated_per_queue() -> None:
         "Resolution (1h)",
     ]
     assert sum(t["gridPos"]["w"] for t in tiles) == 24
+    assert strip["title"] == "Agents short (Erlang C)" and strip["gridPos"]["w"] == 24
 
 
 def _steps(boards: dict[str, str], title: str) -> list[tuple[float | None, str]]:
