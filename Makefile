@@ -39,8 +39,10 @@ test: $(STAMP) system-deps
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not integration" $(ARGS)
 
+# The dashboards JSON, and the alert rules the agent modules declare (streams/agents/*.py ALERTS).
 dashboards: $(STAMP)
 	$(VENV)/bin/pillarwatch dashboards build
+	$(PY) -c 'import sys; from streams.agents._contract import collect_alert_rules; sys.stdout.write(collect_alert_rules())' > alerts/rules/agents.rules.yml
 
 markers-eval: $(STAMP)
 	$(PY) -m models.marker_eval

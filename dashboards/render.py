@@ -10,7 +10,7 @@ from typing import Any
 
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from dashboards import pipeline, queue, wallboard
+from dashboards import pillars, pipeline, queue, wallboard
 from dashboards.targets import WallboardTargets
 
 __all__ = ["BUILDERS", "DEFAULT_OUT", "render_all", "to_json", "write_all"]
@@ -22,6 +22,7 @@ BUILDERS: dict[str, Callable[[WallboardTargets], Any]] = {
     wallboard.UID: wallboard.build,
     queue.UID: queue.build,
     pipeline.UID: pipeline.build,
+    pillars.UID: pillars.build,
 }
 
 

@@ -170,3 +170,11 @@ def test_render_rejects_a_non_url_without_echoing_it() -> None:
         render(AM_TEMPLATE.read_text(encoding="utf-8"), env)
     assert "PILLARWATCH_ALERT_PAGE_URL" in str(info.value)
     assert "secret-token" not in str(info.value)
+
+
+def test_agent_alert_rules_file_is_current() -> None:
+    """alerts/rules/agents.rules.yml is what the agent modules declare (`make dashboards`)."""
+    from streams.agents._contract import collect_alert_rules
+
+    committed = (Path(__file__).parents[2] / "alerts" / "rules" / "agents.rules.yml").read_text()
+    assert committed == collect_alert_rules()
