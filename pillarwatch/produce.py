@@ -98,6 +98,7 @@ async def produce(
             max_batch_size=256 * 1024,
             acks="all",
             enable_idempotence=False,
+            **settings.kafka_client_options(),
         )
         await producer.start()
     sent = 0

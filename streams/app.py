@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
+from pillarwatch.rocksdb_options import table_options
 from streams.agents import install_all
 from streams.metrics import Metrics
 from streams.settings import Settings
@@ -19,6 +22,11 @@ class PillarwatchApp(faust.App):
     settings: Settings
     registry: CollectorRegistry
     metrics: Metrics
+
+    def Table(self, name: str, **kwargs: Any) -> Any:
+        """Faust's Table, with RocksDB options sized for a container (ignored in memory)."""
+        kwargs.setdefault("options", table_options())
+        return super().Table(name, **kwargs)
 
 
 def create_app(settings: Settings, registry: CollectorRegistry | None = None) -> PillarwatchApp:
@@ -41,6 +49,7 @@ def create_app(settings: Settings, registry: CollectorRegistry | None = None) ->
         broker_heartbeat_interval=1,
         broker_rebalance_timeout=10,
         consumer_auto_offset_reset="earliest",
+        broker_credentials=settings.broker_credentials,
         autodiscover=False,
         web_in_thread=False,
         logging_config=None,

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from models.config import Config, ConfigError, load_config
 
@@ -47,6 +48,15 @@ class Settings:
     #: PILLARWATCH_LOG_LEVEL: worker log level.
     log_level: str = "info"
     config: Config = field(default_factory=Config, compare=False)
+    #: PILLARWATCH_BROKER_SASL_* / PILLARWATCH_BROKER_TLS_*: broker security, off by default
+    #: (pillarwatch/kafka_security.py, docs/deploy.md). Never printed: it may hold a password.
+    broker_credentials: Any = field(default=None, compare=False, repr=False)
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """aiokafka keyword arguments for the same broker security the worker uses."""
+        from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
+
+        return dict(credentials_to_aiokafka_auth(self.broker_credentials))
 
     @property
     def dlq_topic(self) -> str:
@@ -91,6 +101,12 @@ class Settings:
             values["log_level"] = level
         if env.get("PILLARWATCH_CONFIG"):
             values["config_path"] = Path(env["PILLARWATCH_CONFIG"])
+        from pillarwatch.kafka_security import broker_security_from_env
+
+        try:
+            values["broker_credentials"] = broker_security_from_env(env)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
         values.update(overrides)
         path = values.get("config_path")
         _register_agent_pillars()

@@ -25,7 +25,9 @@ def bootstrap_servers(broker_url: str) -> list[str]:
 async def ensure_topics(settings: Settings, timeout: float = 30.0) -> None:
     """Create missing topics; fail clearly when an existing one has other partitions."""
     names = [settings.topic, settings.dlq_topic, settings.summaries_topic]
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(settings.broker))
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers(settings.broker), **settings.kafka_client_options()
+    )
     try:
         await asyncio.wait_for(admin.start(), timeout)
     except (KafkaError, OSError, TimeoutError) as exc:

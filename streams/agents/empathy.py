@@ -90,14 +90,26 @@ PANELS = (
         "description": "Share of complaining contacts in which the agent showed empathy.",
     },
 )
+RUNBOOKS = "https://github.com/pillarwatch/pillarwatch/blob/main/docs/runbooks/"
 ALERTS = (
     {
         "alert": "PillarwatchEmpathyLow",
-        "expr": 'pillarwatch_empathy_coverage_ratio{window="1h"} < 0.3',
+        # Volume guard: a ratio over a handful of contacts is noise, not a finding.
+        "expr": (
+            'pillarwatch_empathy_coverage_ratio{window="1h"} < 0.3'
+            ' and on (queue, channel, window) pillarwatch_window_contacts{window="1h"} >= 30'
+        ),
         "for": "30m",
-        "labels": {"severity": "ticket"},
+        "labels": {"severity": "ticket", "layer": "business"},
         "annotations": {
-            "summary": "Few complaints in {{ $labels.queue }}/{{ $labels.channel }} get empathy",
+            "summary": "Few complaints on {{ $labels.queue }} ({{ $labels.channel }}) get empathy",
+            "description": (
+                "Over the last hour only {{ $value | humanizePercentage }} of the complaining "
+                "contacts on {{ $labels.queue }} ({{ $labels.channel }}) had an agent acknowledge"
+                " the customer's frustration (ticket below 30 %, with at least 30 contacts in the"
+                " hour)."
+            ),
+            "runbook_url": RUNBOOKS + "PillarwatchEmpathyLow.md",
         },
     },
 )

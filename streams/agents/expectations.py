@@ -109,14 +109,25 @@ PANELS = (
         "description": "Contacts answered within the wait they were told (+15 s).",
     },
 )
+RUNBOOKS = "https://github.com/pillarwatch/pillarwatch/blob/main/docs/runbooks/"
 ALERTS = (
     {
         "alert": "PillarwatchAnnouncedWaitsBroken",
-        "expr": 'pillarwatch_announced_wait_kept_ratio{window="1h"} < 0.7',
+        # Volume guard: a ratio over a handful of contacts is noise, not a finding.
+        "expr": (
+            'pillarwatch_announced_wait_kept_ratio{window="1h"} < 0.7'
+            ' and on (queue, channel, window) pillarwatch_window_contacts{window="1h"} >= 30'
+        ),
         "for": "15m",
-        "labels": {"severity": "ticket"},
+        "labels": {"severity": "ticket", "layer": "business"},
         "annotations": {
-            "summary": "{{ $labels.queue }}/{{ $labels.channel }} breaks its announced waits",
+            "summary": "{{ $labels.queue }} ({{ $labels.channel }}) breaks the waits it announces",
+            "description": (
+                "Over the last hour only {{ $value | humanizePercentage }} of the contacts told "
+                "an expected wait on {{ $labels.queue }} ({{ $labels.channel }}) were answered "
+                "within it (ticket below 70 %, with at least 30 contacts in the hour)."
+            ),
+            "runbook_url": RUNBOOKS + "PillarwatchAnnouncedWaitsBroken.md",
         },
     },
 )

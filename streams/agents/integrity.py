@@ -168,14 +168,25 @@ PANELS = (
         "unit": "percentunit",
     },
 )
+RUNBOOKS = "https://github.com/pillarwatch/pillarwatch/blob/main/docs/runbooks/"
 ALERTS = (
     {
         "alert": "PillarwatchCallbacksBroken",
-        "expr": 'pillarwatch_callback_kept_ratio{window="1h"} < 0.8',
+        # Volume guard: a ratio over a handful of contacts is noise, not a finding.
+        "expr": (
+            'pillarwatch_callback_kept_ratio{window="1h"} < 0.8'
+            ' and on (queue, channel, window) pillarwatch_window_contacts{window="1h"} >= 30'
+        ),
         "for": "30m",
-        "labels": {"severity": "ticket"},
+        "labels": {"severity": "ticket", "layer": "business"},
         "annotations": {
-            "summary": "{{ $labels.queue }}/{{ $labels.channel }} misses promised callbacks",
+            "summary": "{{ $labels.queue }} ({{ $labels.channel }}) misses promised callbacks",
+            "description": (
+                "Over the last hour only {{ $value | humanizePercentage }} of the callbacks "
+                "promised on {{ $labels.queue }} ({{ $labels.channel }}) were made by the "
+                "promised time (ticket below 80 %, with at least 30 contacts in the hour)."
+            ),
+            "runbook_url": RUNBOOKS + "PillarwatchCallbacksBroken.md",
         },
     },
 )

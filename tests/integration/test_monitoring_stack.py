@@ -49,7 +49,7 @@ LABEL_VALUES = {
     "component": "service_level",
     "state": "available",
 }
-PILLARS = ("time_effort", "resolution")
+PILLARS = ("time_effort", "resolution", "integrity", "expectations", "personalisation", "empathy")
 
 
 def _label_sets(labels: tuple[str, ...]) -> list[dict[str, str]]:

@@ -54,8 +54,9 @@ def test_build_writes_the_same_bytes_twice(tmp_path: Path) -> None:
         assert json.loads(text)["uid"] == path.stem
 
 
-def test_three_dashboards_with_the_fixed_uids() -> None:
+def test_four_dashboards_with_the_fixed_uids() -> None:
     assert sorted(BOARDS) == [
+        "pillarwatch-pillars",
         "pillarwatch-pipeline",
         "pillarwatch-queue",
         "pillarwatch-wallboard",
