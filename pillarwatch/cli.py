@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--duration", type=float, help="stop after this many seconds")
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--backfill-minutes", type=float, default=60.0)
+    demo.add_argument(
+        "--plain", action="store_true", help="summary lines instead of the live wallboard"
+    )
     sub.add_parser("worker", help="run a stream worker against PILLARWATCH_BROKER")
     sim = sub.add_parser("simulate", help="produce seeded simulated traffic")
     sim.add_argument("--seed", type=int, default=1)
@@ -68,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from pillarwatch.demo import run_demo
 
-        return run_demo(args.duration, args.seed, args.backfill_minutes)
+        return run_demo(args.duration, args.seed, args.backfill_minutes, args.plain)
     settings = Settings.from_env()
     if args.command == "worker":
         from pillarwatch.worker import run_worker

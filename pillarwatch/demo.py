@@ -45,7 +45,9 @@ def summary_line(s: Samples) -> str:
     return time.strftime("[%H:%M:%S] ") + "  ".join(parts)
 
 
-async def _traffic(settings: Settings, seed: int, backfill_minutes: float, url: str) -> None:
+async def _traffic(
+    settings: Settings, seed: int, backfill_minutes: float, url: str, live_view: bool
+) -> None:
     now = time.time()
     traffic = Traffic(Simulation(seed=seed), now - backfill_minutes * 60)
     sent = await produce(settings, traffic.due(now))
@@ -53,7 +55,20 @@ async def _traffic(settings: Settings, seed: int, backfill_minutes: float, url: 
         f"backfilled {sent} events ({backfill_minutes:.0f} simulated minutes); now live", flush=True
     )
 
+    async def wallboard() -> None:
+        # A terminal: the live wallboard of `pillarwatch top`, refreshed every second.
+        from rich.live import Live
+
+        from pillarwatch.top import frame
+
+        with Live(auto_refresh=False) as live:
+            while True:
+                renderable, _ = await asyncio.to_thread(frame, [url], 2.0, 1.0)
+                live.update(renderable, refresh=True)
+                await asyncio.sleep(1)
+
     async def report() -> None:
+        # Not a terminal (a log, CI): one summary line every five seconds.
         while True:
             await asyncio.sleep(5)
             try:
@@ -63,14 +78,19 @@ async def _traffic(settings: Settings, seed: int, backfill_minutes: float, url: 
                 continue
             print(summary_line(parse(text)), flush=True)
 
-    reporter = asyncio.create_task(report())
+    reporter = asyncio.create_task(wallboard() if live_view else report())
     try:
         await produce(settings, traffic.live())
     finally:
         reporter.cancel()
 
 
-def run_demo(duration: float | None, seed: int = 1, backfill_minutes: float = 60.0) -> int:
+def run_demo(
+    duration: float | None,
+    seed: int = 1,
+    backfill_minutes: float = 60.0,
+    plain: bool = False,
+) -> int:
     env = dict(os.environ)
     env.setdefault("PILLARWATCH_LOG_LEVEL", "warning")
     broker = None
@@ -88,7 +108,8 @@ def run_demo(duration: float | None, seed: int = 1, backfill_minutes: float = 60
         worker = subprocess.Popen([sys.executable, "-m", "pillarwatch", "worker"], env=env)
         print(f"worker pid {worker.pid}; metrics at {url}", flush=True)
         print("Ctrl-C stops everything.", flush=True)
-        coro = _traffic(settings, seed, backfill_minutes, url)
+        live_view = sys.stdout.isatty() and not plain
+        coro = _traffic(settings, seed, backfill_minutes, url, live_view)
         with contextlib.suppress(TimeoutError):
             asyncio.run(asyncio.wait_for(coro, duration) if duration else coro)
     except KeyboardInterrupt:

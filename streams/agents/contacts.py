@@ -127,6 +127,8 @@ def install(app: PillarwatchApp) -> None:
         if is_waiting:
             if found is None or not waiting.get(event.contact_id):
                 waiting[event.contact_id] = [state.queue, state.channel, state.queued_ts]
+                # Remembered so that an empty queue shows 0 waiting, not no series at all.
+                queues_seen.add((m.queue_label(state.queue), state.channel))
         elif event.contact_id in waiting:
             del waiting[event.contact_id]
         for item in emitted:
@@ -172,10 +174,14 @@ def install(app: PillarwatchApp) -> None:
     waiting_spec = spec("pillarwatch_queue_waiting_contacts")
     longest_spec = spec("pillarwatch_queue_longest_wait_seconds")
 
+    # (queue label, channel) pairs this worker has queued contacts for; bounded by the queue
+    # label cap times the five channels. A derived view for the gauges, not state of record.
+    queues_seen: set[tuple[str, str]] = set()
+
     def live_gauges() -> Iterator[GaugeMetricFamily]:
         # Event time: "now" is the newest event seen, so a backfill shows sane waits.
         now = max(watermarks.values(), default=0.0)
-        counts: dict[tuple[str, str], int] = {}
+        counts: dict[tuple[str, str], int] = dict.fromkeys(queues_seen, 0)
         oldest: dict[tuple[str, str], float] = {}
         for row in waiting.values():
             if not row:
@@ -186,7 +192,7 @@ def install(app: PillarwatchApp) -> None:
         n_family, w_family = gauge_family(waiting_spec), gauge_family(longest_spec)
         for key, count in sorted(counts.items()):
             n_family.add_metric(list(key), count)
-            w_family.add_metric(list(key), max(0.0, now - oldest[key]))
+            w_family.add_metric(list(key), max(0.0, now - oldest.get(key, now)))
         yield n_family
         yield w_family
 

@@ -92,6 +92,8 @@ def test_incident_pages_and_resolves(broker: EmbeddedBroker, tmp_path: Path) -> 
         await producer.start()
         for key, value in traffic.due(start):
             await producer.send(settings.topic, value, key=key)
+        # One malformed message, as production sees now and then (the dead-letter panel).
+        await producer.send(settings.topic, b'{"event_id": "broken"', key=b"broken")
         await producer.stop()
 
     asyncio.run(backfill())

@@ -127,3 +127,17 @@ def test_event_not_keyed_by_contact_is_repartitioned() -> None:
     forwarded = h.sent_to("pillarwatch-contact-events-by-contact")
     assert [(s.key, s.value) for s in forwarded] == [(b"c1", event(0, "contact.queued", 0)[1])]
     assert h.table("contacts") == {}
+
+
+def test_an_emptied_queue_shows_zero_waiting_not_nothing() -> None:
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed(
+                "contacts", [event(0, "contact.queued", 0), event(1, "contact.answered", 5)]
+            )
+            return h
+
+    h = run(go)
+    labels = {"queue": "billing", "channel": "voice"}
+    assert h.metric("pillarwatch_queue_waiting_contacts", **labels) == 0
+    assert h.metric("pillarwatch_queue_longest_wait_seconds", **labels) == 0
