@@ -5,7 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: help demo test test-fast check dashboards alerts-check bench system-deps clean
+.PHONY: help demo test test-fast check dashboards alerts-check bench system-deps clean \
+	incident-plot markers-eval markers-bench bench-ingest bench-staffing
 
 help:
 	@echo "make demo    - embedded broker + worker + simulator, /metrics live (ARGS='--duration 60')"
@@ -43,6 +44,10 @@ test-fast: $(STAMP)
 dashboards: $(STAMP)
 	$(VENV)/bin/pillarwatch dashboards build
 	$(PY) -c 'import sys; from streams.agents._contract import collect_alert_rules; sys.stdout.write(collect_alert_rules())' > alerts/rules/agents.rules.yml
+
+# Re-runs the incident end-to-end test and redraws the README's picture from its Prometheus data.
+incident-plot: $(STAMP) system-deps
+	PILLARWATCH_INCIDENT_PLOT=docs/images/incident.png $(PY) -m pytest -q tests/integration/test_incident_e2e.py
 
 markers-eval: $(STAMP)
 	$(PY) -m models.marker_eval
