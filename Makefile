@@ -12,6 +12,7 @@ help:
 	@echo "make demo    - embedded broker + worker + simulator, /metrics live (ARGS='--duration 60')"
 	@echo "make test    - install everything and run the whole test suite"
 	@echo "make check   - ruff and mypy"
+	@echo "make bench   - benchmark: bare client, bare Faust, pipeline, latency, memory, 2 workers (ARGS='--events 50000')"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,9 @@ test-fast: $(STAMP)
 dashboards: $(STAMP)
 	$(VENV)/bin/pillarwatch dashboards build
 	$(PY) -c 'import sys; from streams.agents._contract import collect_alert_rules; sys.stdout.write(collect_alert_rules())' > alerts/rules/agents.rules.yml
+
+bench: $(STAMP)
+	$(PY) -m pillarwatch.bench $(ARGS)
 
 # Re-runs the incident end-to-end test and redraws the README's picture from its Prometheus data.
 incident-plot: $(STAMP) system-deps

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import Any
 
 from faust.worker import Worker
 
@@ -13,11 +15,14 @@ from streams.topics import ensure_topics
 __all__ = ["run_worker"]
 
 
-def run_worker(settings: Settings) -> int:
-    """Run until SIGINT/SIGTERM (Faust's worker handles both and shuts down cleanly)."""
+def run_worker(settings: Settings, overrides: Mapping[str, Any] | None = None) -> int:
+    """Run until SIGINT/SIGTERM (Faust's worker handles both and shuts down cleanly).
+
+    `overrides` are extra Faust settings, for the benchmark's lever runs.
+    """
     asyncio.run(ensure_topics(settings))
     asyncio.set_event_loop(asyncio.new_event_loop())
-    app = create_app(settings)
+    app = create_app(settings, overrides=overrides)
     worker = Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
     worker.spinner = None  # its cursor escapes garble demo output and log files
     worker.execute_from_commandline()  # exits the process when the worker stops

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import faust
@@ -13,7 +14,7 @@ from streams.agents import install_all
 from streams.metrics import Metrics
 from streams.settings import Settings
 
-__all__ = ["PillarwatchApp", "create_app"]
+__all__ = ["PillarwatchApp", "broker_options", "create_app"]
 
 
 class PillarwatchApp(faust.App):
@@ -29,31 +30,46 @@ class PillarwatchApp(faust.App):
         return super().Table(name, **kwargs)
 
 
-def create_app(settings: Settings, registry: CollectorRegistry | None = None) -> PillarwatchApp:
-    """Build the app; every module in streams/agents/ installs its agents on it."""
-    app = PillarwatchApp(
-        settings.app_id,
-        broker=settings.broker,
-        store=settings.store,
-        datadir=str(settings.data_dir),
-        web_bind=settings.web_host,
-        web_host=settings.web_host,
-        web_port=settings.web_port,
-        topic_partitions=settings.partitions,
-        topic_replication_factor=1,
+def broker_options(settings: Settings) -> dict[str, Any]:
+    """Broker, consumer and topic options shared by every Faust app here (the bench's too)."""
+    return {
+        "broker": settings.broker,
+        "topic_partitions": settings.partitions,
+        "topic_replication_factor": 1,
+        # Join quickly: the embedded broker takes session_timeout/2 per group join.
+        "broker_session_timeout": 10,
+        "broker_heartbeat_interval": 1,
+        "broker_rebalance_timeout": 10,
+        "consumer_auto_offset_reset": "earliest",
+        "broker_credentials": settings.broker_credentials,
+    }
+
+
+def create_app(
+    settings: Settings,
+    registry: CollectorRegistry | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> PillarwatchApp:
+    """Build the app; every module in streams/agents/ installs its agents on it.
+
+    `overrides` are extra Faust settings (the benchmark measures levers with them).
+    """
+    options: dict[str, Any] = {
+        **broker_options(settings),
+        "store": settings.store,
+        "datadir": str(settings.data_dir),
+        "web_bind": settings.web_host,
+        "web_host": settings.web_host,
+        "web_port": settings.web_port,
         # Standbys of an in-memory store would be iterated like active partitions by the
         # scrape-time collectors; with RocksDB only actives are iterated.
-        table_standby_replicas=0 if settings.store == "memory://" else 1,
-        # Join quickly: the embedded broker takes session_timeout/2 per group join.
-        broker_session_timeout=10,
-        broker_heartbeat_interval=1,
-        broker_rebalance_timeout=10,
-        consumer_auto_offset_reset="earliest",
-        broker_credentials=settings.broker_credentials,
-        autodiscover=False,
-        web_in_thread=False,
-        logging_config=None,
-    )
+        "table_standby_replicas": 0 if settings.store == "memory://" else 1,
+        "autodiscover": False,
+        "web_in_thread": False,
+        "logging_config": None,
+    }
+    options.update(overrides or {})
+    app = PillarwatchApp(settings.app_id, **options)
     app.settings = settings
     app.registry = registry if registry is not None else CollectorRegistry()
     app.metrics = Metrics(app.registry)

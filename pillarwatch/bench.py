@@ -1,0 +1,220 @@
+"""`pillarwatch bench`: one command for the figures of issue 7, as a table and a JSON file.
+
+For one seeded stream (models/simulation.py), each on a fresh embedded broker with the stream
+produced before timing starts:
+1. a bare aiokafka consumer that reads and decodes every message (the practical limit);
+2. a bare Faust agent that only counts (Faust's own cost);
+3. the full pipeline, a real worker process, until every agent has caught up; ratios 3/1, 3/2;
+4. latency p50/p99 from production to visible at /metrics, at half the sustained rate;
+5. worker memory: peak RSS, per 10k open contacts and per active queue;
+6. two workers against one: the speed-up.
+Every throughput figure is the median of `--repeat` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pillarwatch import bench_runs as runs
+
+__all__ = ["GOALS", "main"]
+
+T = TypeVar("T")
+ITEMS = ("consumer", "faust", "pipeline", "latency", "memory", "scaling")
+MB = 1024 * 1024
+
+# Issue 7's goals: figure -> (comparison, target).
+GOALS: dict[str, tuple[str, float]] = {
+    "ratio_pipeline_to_faust": (">=", 0.8),
+    "latency_p99_s": ("<=", 1.0),
+    "peak_rss_mb_open_contacts": ("<=", 300.0),
+    "two_worker_speedup": (">=", 1.7),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pillarwatch bench", description=__doc__.split("\n")[0])
+    p.add_argument("--events", type=int, default=50_000, help="events in the seeded stream")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--repeat", type=int, default=3, help="runs per throughput figure (median)")
+    p.add_argument("--partitions", type=int, default=8)
+    p.add_argument("--latency-seconds", type=float, default=20.0, help="length of the paced run")
+    p.add_argument("--open-contacts", type=int, default=100_000)
+    p.add_argument("--queues", type=int, default=200, help="new queues for the per-queue figure")
+    p.add_argument("--only", default=",".join(ITEMS), help=f"comma-separated subset of {ITEMS}")
+    p.add_argument(
+        "--faust",
+        action="append",
+        default=[],
+        metavar="SETTING=VALUE",
+        help="extra Faust setting for the pipeline workers (a lever), e.g. producer_linger=0.05",
+    )
+    p.add_argument(
+        "--profile",
+        type=Path,
+        help="py-spy collapsed stacks of the first one-worker pipeline run (needs py-spy)",
+    )
+    p.add_argument("--out", type=Path, default=Path("var/bench.json"))
+    p.add_argument("--workdir", type=Path, default=Path("var/bench"), help="logs and state")
+    p.add_argument("--timeout", type=float, default=600.0, help="per wait, seconds")
+    return p
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise SystemExit(f"--faust {text!r}: expected SETTING=VALUE")
+    try:
+        return key, json.loads(raw)
+    except json.JSONDecodeError:
+        return key, raw
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _median(label: str, repeat: int, run: Callable[[], T], figure: Callable[[T], float]) -> T:
+    """Run `repeat` times; return the run with the median figure; print each."""
+    done: list[T] = []
+    for i in range(repeat):
+        result = run()
+        print(f"  {label} run {i + 1}/{repeat}: {figure(result):,.1f}  load {_load()}", flush=True)
+        done.append(result)
+    ordered = sorted(done, key=figure)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    only = set(args.only.split(","))
+    unknown = only - set(ITEMS)
+    if unknown:
+        raise SystemExit(f"--only: unknown {sorted(unknown)}; choose from {ITEMS}")
+    overrides = dict(_setting(s) for s in args.faust)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    ctx = runs.BenchContext(args.workdir.resolve(), args.partitions, overrides, args.timeout)
+    ctx.profile = args.profile.resolve() if args.profile else None
+    records = runs.simulated_stream(args.events, args.seed)
+    figures: dict[str, float] = {}
+    detail: dict[str, Any] = {}
+    rate: float | None = None
+    print(f"bench: {len(records)} events, seed {args.seed}, load {_load()}", flush=True)
+
+    if "consumer" in only:
+        figures["bare_consumer_events_per_s"] = _median(
+            "bare aiokafka consumer", args.repeat, lambda: runs.bare_consumer(ctx, records), float
+        )
+    if "faust" in only:
+        figures["bare_faust_events_per_s"] = _median(
+            "bare Faust agent", args.repeat, lambda: runs.bare_faust(ctx, records), float
+        )
+    if "pipeline" in only or "scaling" in only or "latency" in only:
+        one = _median(
+            "full pipeline, 1 worker",
+            args.repeat,
+            lambda: runs.pipeline(ctx, records),
+            lambda r: r.events_per_s,
+        )
+        rate = one.events_per_s
+        figures["pipeline_events_per_s"] = rate
+        figures["worker_peak_rss_mb"] = one.peak_rss_bytes / MB
+        figures["worker_cpu_ms_per_event"] = 1000 * one.cpu_seconds / len(records)
+        detail["pipeline_seconds"] = one.seconds
+        if "bare_consumer_events_per_s" in figures:
+            figures["ratio_pipeline_to_consumer"] = rate / figures["bare_consumer_events_per_s"]
+        if "bare_faust_events_per_s" in figures:
+            figures["ratio_pipeline_to_faust"] = rate / figures["bare_faust_events_per_s"]
+    if "latency" in only and rate:
+        lat = runs.latency(ctx, records, rate / 2, args.latency_seconds)
+        print(f"  latency at {lat.rate:,.0f} events/s: {lat.probes} probes", flush=True)
+        figures["latency_rate_events_per_s"] = lat.rate
+        figures["latency_p50_s"] = lat.p50
+        figures["latency_p99_s"] = lat.p99
+        figures["latency_probes"] = lat.probes
+    if "memory" in only:
+        mem = runs.memory(ctx, args.open_contacts, args.queues)
+        figures["idle_rss_mb"] = mem.baseline_bytes / MB
+        figures["rss_mb_per_10k_open_contacts"] = mem.per_10k_open_bytes / MB
+        figures["rss_kb_per_active_queue"] = mem.per_queue_bytes / 1024
+        figures["peak_rss_mb_open_contacts"] = mem.peak_bytes / MB
+        detail["open_contacts"] = mem.open_contacts
+        detail["queues"] = mem.queues
+    if "scaling" in only and rate:
+        two = _median(
+            "full pipeline, 2 workers",
+            args.repeat,
+            lambda: runs.pipeline(ctx, records, workers=2),
+            lambda r: r.events_per_s,
+        )
+        figures["two_workers_events_per_s"] = two.events_per_s
+        figures["two_worker_speedup"] = two.events_per_s / rate
+
+    goals = {}
+    for name, (op, target) in GOALS.items():
+        if name in figures:
+            got = figures[name]
+            met = got >= target if op == ">=" else got <= target
+            goals[name] = {"target": f"{op} {target}", "value": got, "met": met}
+    return {
+        "figures": figures,
+        "goals": goals,
+        "detail": detail,
+        "params": {
+            "events": len(records),
+            "seed": args.seed,
+            "repeat": args.repeat,
+            "partitions": args.partitions,
+            "open_contacts": args.open_contacts,
+            "queues": args.queues,
+            "faust_overrides": overrides,
+        },
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    figures: dict[str, float] = result["figures"]
+    width = max(len(k) for k in figures) if figures else 10
+    lines = [f"{'figure':<{width}}  {'value':>12}  goal"]
+    for key, value in figures.items():
+        goal = result["goals"].get(key)
+        mark = f"{goal['target']}: {'met' if goal['met'] else 'MISSED'}" if goal else ""
+        lines.append(f"{key:<{width}}  {value:>12,.3f}  {mark}")
+    machine = result["machine"]
+    lines.append(
+        f"machine: {machine['cpus']} CPUs, {machine['platform']}, load {machine['load_before']}"
+        f" -> {machine['load_after']}, {machine['seconds']:.0f}s"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    started = time.monotonic()
+    load_before = _load()
+    result = measure(args)
+    result["machine"] = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_before": load_before,
+        "load_after": _load(),
+        "seconds": time.monotonic() - started,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(table(result))
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Processes the benchmark runs and watches: workers, the bare Faust agent, their memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pillarwatch.broker import EmbeddedBroker, free_port
+from pillarwatch.scrape import Samples, fetch, parse
+from streams.settings import Settings
+
+__all__ = [
+    "Proc",
+    "bench_settings",
+    "cpu_seconds",
+    "metric_total",
+    "overrides_arg",
+    "rss_bytes",
+    "settings_env",
+    "with_port",
+]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a subprocess read exactly `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILLARWATCH_")}
+    env.update(
+        PILLARWATCH_BROKER=settings.broker,
+        PILLARWATCH_TOPIC=settings.topic,
+        PILLARWATCH_APP_ID=settings.app_id,
+        PILLARWATCH_WEB_HOST=settings.web_host,
+        PILLARWATCH_WEB_PORT=str(settings.web_port),
+        PILLARWATCH_DATA_DIR=str(settings.data_dir),
+        PILLARWATCH_PARTITIONS=str(settings.partitions),
+        PILLARWATCH_STORE=settings.store,
+        PILLARWATCH_LOG_LEVEL=settings.log_level,
+    )
+    return env
+
+
+def rss_bytes(pid: int, peak: bool = False) -> int:
+    """Resident set size now (VmRSS) or its peak (VmHWM), from /proc; 0 when gone."""
+    key = "VmHWM:" if peak else "VmRSS:"
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc/PID/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def metric_total(samples: Samples | None, name: str, **labels: str) -> float:
+    """Sum of a sample over every series whose labels include `labels`."""
+    if not samples:
+        return 0.0
+    want = set(labels.items())
+    return sum(v for key, v in samples.get(name, {}).items() if want <= set(key))
+
+
+@dataclass
+class Proc:
+    """A worker-like subprocess (`python -m MODULE ARGS`) with its own log file."""
+
+    module: str
+    settings: Settings
+    log: Path
+    args: list[str] = field(default_factory=list)
+    proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.web_host}:{self.settings.web_port}/metrics"
+
+    def start(self) -> Proc:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", self.module, *self.args],
+                env=settings_env(self.settings),
+                stdout=out,
+                stderr=out,
+            )
+        return self
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def samples(self) -> Samples | None:
+        try:
+            return parse(fetch(self.url, timeout=5.0))
+        except OSError:
+            return None
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout)
+
+    def tail(self, chars: int = 2000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+
+def bench_settings(broker: EmbeddedBroker, workdir: Path, name: str, partitions: int) -> Settings:
+    """Settings of one benchmark run: its own group, state dir and web port on `broker`."""
+    return Settings(
+        broker=broker.url,
+        topic="bench-events",
+        app_id=f"bench-{name}",
+        web_port=free_port(),
+        data_dir=workdir / f"data-{name}",
+        partitions=partitions,
+        log_level="warning",
+    )
+
+
+def with_port(settings: Settings) -> Settings:
+    """The same settings with another free web port (a second worker on this host)."""
+    values = {k: getattr(settings, k) for k in settings.__dataclass_fields__}
+    values["web_port"] = free_port()
+    return Settings(**values)
+
+
+def overrides_arg(overrides: dict[str, object]) -> list[str]:
+    return [json.dumps(overrides)] if overrides else []

@@ -1,0 +1,58 @@
+"""The benchmark command runs end to end on a tiny stream and reports every figure.
+
+No timing is asserted: figures must exist and be positive; their size is the bench's job.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from pillarwatch.bench import GOALS, main
+
+pytestmark = pytest.mark.integration
+
+FIGURES = {
+    "bare_consumer_events_per_s",
+    "bare_faust_events_per_s",
+    "pipeline_events_per_s",
+    "ratio_pipeline_to_consumer",
+    "ratio_pipeline_to_faust",
+    "worker_peak_rss_mb",
+    "worker_cpu_ms_per_event",
+    "latency_rate_events_per_s",
+    "latency_p50_s",
+    "latency_p99_s",
+    "latency_probes",
+    "idle_rss_mb",
+    "rss_mb_per_10k_open_contacts",
+    "rss_kb_per_active_queue",
+    "peak_rss_mb_open_contacts",
+    "two_workers_events_per_s",
+    "two_worker_speedup",
+}
+
+
+def test_bench_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    code = main(
+        [
+            "--events", "2000", "--repeat", "1", "--partitions", "4",
+            "--open-contacts", "2000", "--queues", "50", "--latency-seconds", "3",
+            "--out", str(out), "--workdir", str(tmp_path / "work"), "--timeout", "180",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    result = json.loads(out.read_text())
+    figures = result["figures"]
+    assert set(figures) == FIGURES
+    bad = {k: v for k, v in figures.items() if not (math.isfinite(v) and v > 0)}
+    assert not bad, f"figures not positive: {bad}"
+    assert figures["latency_p50_s"] <= figures["latency_p99_s"]
+    assert set(result["goals"]) == set(GOALS)
+    assert all(isinstance(g["met"], bool) for g in result["goals"].values())
+    assert result["params"]["events"] == 2000
+    assert result["machine"]["cpus"] >= 1
