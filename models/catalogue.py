@@ -293,6 +293,13 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         _QCW,
         "Mean time from the customer's first complaint to the agent's first empathy after it.",
     ),
+    # reliability
+    MetricSpec(
+        "pillarwatch_contacts_expired_total",
+        "counter",
+        (),
+        "Open contacts closed by the contact timeout (no event for contact_timeout_seconds).",
+    ),
 )
 
 _BY_NAME = {m.name: m for m in CATALOGUE}

@@ -111,6 +111,8 @@ class Config:
     min_contacts: int = 10  # a window with fewer offered contacts reports no pillar score
     lateness_seconds: float = 120.0
     staffing_lookback_minutes: int = 15  # arrival rate for the Erlang C projection
+    # A contact with no event for this long (event time) is closed, so state stays bounded.
+    contact_timeout_seconds: float = 4 * 3600.0
     _cache: dict[tuple[str, str | None], Targets] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -163,7 +165,15 @@ def _parse(doc: dict[str, Any], where: str) -> Config:
     weights = _weights(_table(doc, "weights", where), where)
     scoring = _table(doc, "scoring", where)
     _known(
-        scoring, {"min_contacts", "lateness_seconds", "staffing_lookback_minutes"}, where, "scoring"
+        scoring,
+        {
+            "min_contacts",
+            "lateness_seconds",
+            "staffing_lookback_minutes",
+            "contact_timeout_seconds",
+        },
+        where,
+        "scoring",
     )
     min_contacts = scoring.get("min_contacts", 10)
     if type(min_contacts) is not int or min_contacts < 1:
@@ -174,8 +184,21 @@ def _parse(doc: dict[str, Any], where: str) -> Config:
     lookback = scoring.get("staffing_lookback_minutes", 15)
     if type(lookback) is not int or not 1 <= lookback <= 60:
         raise ConfigError(f"{where}: scoring.staffing_lookback_minutes: a whole number 1..60")
+    timeout = _number(
+        scoring.get("contact_timeout_seconds", 4 * 3600.0), where, "scoring.contact_timeout_seconds"
+    )
+    if not 600 <= timeout <= 7 * 86400:
+        raise ConfigError(f"{where}: scoring.contact_timeout_seconds: must be within 600..604800")
     return Config(
-        defaults, queues, segments, queue_segments, weights, min_contacts, lateness, lookback
+        defaults,
+        queues,
+        segments,
+        queue_segments,
+        weights,
+        min_contacts,
+        lateness,
+        lookback,
+        contact_timeout_seconds=timeout,
     )
 
 

@@ -10,7 +10,15 @@ before its `queued` ends with the same summaries. Rules for impossible sequences
 - holds are paired by time at the end: each start with the first later end; an unpaired
   start or end adds nothing;
 - lists of times (holds, transfers, apologies) keep at most MAX_TIMES entries each;
-- a transfer to the contact's own queue is counted as a transfer (a re-queue is still effort).
+- a transfer to the contact's own queue is counted as a transfer (a re-queue is still effort);
+- `ended` before `queued` (in time): the wait is 0, so a short abandon;
+- after its summary a contact's state is kept as a tombstone until the contact timeout, so a
+  late or replayed event (a survey, a redelivery after a crash) changes no counts;
+- a contact with no event for `contact_timeout_seconds` (event time) is closed by `expire`:
+  ended at its last event, its outcome (abandoned if never answered; with no event after the
+  queued one that is a 0 s wait, a short abandon: no wait is invented) and summary emitted as if
+  it had ended then (an answered one without wrap-up counts handle time to its last event);
+  a contact that was never queued nor answered (e.g. only a survey) is dropped without output.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ __all__ = [
     "Summary",
     "Survey",
     "apply",
+    "expire",
+    "is_stale",
     "needs_state",
     "relevant_markers",
     "survey",
@@ -67,6 +77,7 @@ class ContactState:
     callback_for: str | None = None
     personalised: bool = False
     empathy_times: list[float] = field(default_factory=list)
+    contact_id: str = ""  # carried into outcomes and summaries: the measures side dedupes by it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +97,8 @@ class Outcome:
     outcome: str  # answered | abandoned | short_abandoned
     wait: float
     within_target: bool
+    # Identity for the measures side's dedupe, not part of the figures (not compared).
+    contact_id: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +141,14 @@ class Survey:
     csat: int | None
     ces: int | None
     nps: int | None
+    # Identity for the measures side's dedupe (a replayed survey), not part of the figures.
+    contact_id: str = field(default="", compare=False)
 
 
 def survey(event: Event) -> Survey:
-    return Survey(event.queue, event.channel, event.ts, event.csat, event.ces, event.nps)
+    return Survey(
+        event.queue, event.channel, event.ts, event.csat, event.ces, event.nps, event.contact_id
+    )
 
 
 def relevant_markers(event: Event) -> int:
@@ -154,7 +171,7 @@ def apply(
     `markers` is `models.markers.detect()` of the event's text, 0 for non-message events.
     """
     if state is None:
-        state = ContactState(queue=event.queue, channel=event.channel)
+        state = ContactState(queue=event.queue, channel=event.channel, contact_id=event.contact_id)
     if state.segment is None and event.segment is not None:
         state.segment = event.segment
     if state.customer_id is None and event.customer_id is not None:
@@ -167,10 +184,35 @@ def apply(
     outcome = _queue_outcome(state, config)
     if outcome is not None:
         emitted.append(outcome)
-    summary = _summary(state, event.contact_id)
+    summary = _summary(state)
     if summary is not None:
         emitted.append(summary)
     return state, emitted
+
+
+def is_stale(state: ContactState, now: float, config: Config) -> bool:
+    """True when the contact had no event for the contact timeout, as of event time `now`."""
+    return state.last_ts + config.contact_timeout_seconds < now
+
+
+def expire(state: ContactState, config: Config) -> list[Outcome | Summary]:
+    """Close a contact that stopped getting events; what to emit for it (see the module rules).
+
+    The caller deletes the state afterwards. What is emitted depends only on the state, not on
+    when the sweep runs, so a replay or a later sweep gives the same figures.
+    """
+    if state.summary_sent or (state.queued_ts is None and state.answered_ts is None):
+        return []
+    if state.ended_ts is None:
+        state.ended_ts = state.last_ts
+    emitted: list[Outcome | Summary] = []
+    outcome = _queue_outcome(state, config)
+    if outcome is not None:
+        emitted.append(outcome)
+    summary = _summary(state, force=True)
+    if summary is not None:
+        emitted.append(summary)
+    return emitted
 
 
 def _first(current: float | None, ts: float) -> float:
@@ -314,6 +356,7 @@ def _queue_outcome(s: ContactState, config: Config) -> Outcome | None:
             "answered",
             wait,
             wait <= targets.service_level_seconds,
+            s.contact_id,
         )
     gone = s.abandoned_ts if s.abandoned_ts is not None else s.ended_ts
     if gone is None:
@@ -321,16 +364,16 @@ def _queue_outcome(s: ContactState, config: Config) -> Outcome | None:
     wait = max(0.0, gone - s.queued_ts)
     s.outcome_sent = True
     kind = "short_abandoned" if wait < targets.short_abandon_seconds else "abandoned"
-    return Outcome(s.queue, s.channel, gone, kind, wait, False)
+    return Outcome(s.queue, s.channel, gone, kind, wait, False, s.contact_id)
 
 
-def _summary(s: ContactState, contact_id: str) -> Summary | None:
+def _summary(s: ContactState, force: bool = False) -> Summary | None:
     if s.summary_sent or s.ended_ts is None:
         return None
     answered = s.answered_ts is not None
-    if answered and s.wrapped_ts is None:
+    if answered and s.wrapped_ts is None and not force:
         return None  # handle time includes wrap-up: wait for it (or the contact timeout)
-    if s.wrapped_ts is not None and not answered:
+    if s.wrapped_ts is not None and not answered and not force:
         return None  # a wrap-up means an agent answered: that event is still on its way
     end = max(s.ended_ts, s.wrapped_ts or s.ended_ts)
     s.summary_sent = True
@@ -355,7 +398,7 @@ def _summary(s: ContactState, contact_id: str) -> Summary | None:
         complaint_to_apology=delay,
         segment=s.segment,
         customer_id=s.customer_id,
-        contact_id=contact_id,
+        contact_id=s.contact_id or None,
         start=min(known),
         wait=wait,
         agent_id=s.agent_id,

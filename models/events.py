@@ -8,6 +8,8 @@ whose `detail` says what exactly was wrong (for the dead-letter record, never a 
 from __future__ import annotations
 
 import math
+import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -33,6 +35,11 @@ MAX_FIELD_CHARS: Final = 256  # ids, queue names, ...; message text has MAX_EVEN
 # Event times outside this range are certainly wrong (a clock at zero, ms sent as s, ...).
 MIN_TS: Final = 946_684_800.0  # 2000-01-01
 MAX_TS: Final = 4_102_444_800.0  # 2100-01-01
+# Windows end at the newest event time seen: one event from next year would empty every window.
+# So event time may run ahead of this worker's clock by at most this much (producer clock skew).
+MAX_FUTURE_SECONDS: Final = 86_400.0
+# Control characters in ids and queue names would break keys (models/summaries.SEP is one).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -117,8 +124,10 @@ class _Invalid(Exception):
         self.rejection = Rejection(reason, detail)
 
 
-def decode(raw: bytes | bytearray | memoryview | None) -> Event | Rejection:
-    """Decode and validate one Kafka message value."""
+def decode(
+    raw: bytes | bytearray | memoryview | None, now: float | None = None
+) -> Event | Rejection:
+    """Decode and validate one Kafka message value; `now` (default: the clock) bounds event time."""
     if raw is None:
         return Rejection("not_json", "empty message (null value)")
     if len(raw) > MAX_EVENT_BYTES:
@@ -134,15 +143,19 @@ def decode(raw: bytes | bytearray | memoryview | None) -> Event | Rejection:
         return Rejection("not_json", f"not JSON: {exc}")
     if not isinstance(doc, dict):
         return Rejection("not_object", f"JSON {type(doc).__name__}, expected an object")
-    return validate(doc)
+    return validate(doc, now)
 
 
-def validate(doc: dict[str, Any]) -> Event | Rejection:
+def validate(doc: dict[str, Any], now: float | None = None) -> Event | Rejection:
     """Validate a decoded JSON object against schema v1."""
     try:
-        return _validate(doc)
+        event = _validate(doc)
     except _Invalid as exc:
         return exc.rejection
+    limit = (time.time() if now is None else now) + MAX_FUTURE_SECONDS
+    if event.ts > limit:
+        return Rejection("bad_timestamp", "ts: more than a day ahead of this worker's clock")
+    return event
 
 
 def _validate(doc: dict[str, Any]) -> Event:
@@ -301,6 +314,8 @@ def _string(doc: dict[str, Any], name: str) -> str:
         raise _Invalid("wrong_type", f"{name}: expected a string")
     if not value or len(value) > MAX_FIELD_CHARS:
         raise _Invalid("bad_value", f"{name}: must be 1..{MAX_FIELD_CHARS} characters")
+    if _CONTROL.search(value):
+        raise _Invalid("bad_value", f"{name}: control characters are not allowed")
     return value
 
 

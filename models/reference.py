@@ -3,6 +3,9 @@
 It runs the same pure code as the agents, in one process and in message order, so the
 integration tests can say "what /metrics shows equals what the JSONL implies". Duplicates are
 found with an exact set here (the worker's memory of ids is bounded; tests stay under it).
+Contacts follow the worker's lifecycle: tombstones after the summary, and closure by the
+contact timeout, checked on access and swept as event time passes (the worker sweeps each
+partition on its own, so contacts expired in the last sweep interval may differ at the end).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from models.contact import (
     Outcome,
     Summary,
     apply,
+    expire,
+    is_stale,
     needs_state,
     relevant_markers,
     survey,
@@ -36,6 +41,7 @@ class Expected:
     events: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
+    expired: int = 0
     contacts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     emitted: list[Item] = field(default_factory=list)
     windows: list[WindowResult] = field(default_factory=list)
@@ -69,6 +75,8 @@ def reference(
     states: dict[str, ContactState] = {}
     buckets: dict[tuple[str, str, int], list[float]] = {}
     journeys: dict[str, JourneyState] = {}
+    now = swept_at = float("-inf")
+    sweep_every = max(60.0, config.contact_timeout_seconds / 8)
 
     def count(item: Item) -> None:
         out.emitted.append(item)
@@ -77,27 +85,7 @@ def reference(
         for index, amount in increments(item):
             vector[index] += amount
 
-    for raw in messages:
-        event = decode(raw)
-        if isinstance(event, Rejection):
-            out.rejected[event.reason] += 1
-            continue
-        if event.event_id in seen:
-            out.duplicates += 1
-            continue
-        seen.add(event.event_id)
-        out.events[event.type] += 1
-        if event.type == "survey.answered":
-            count(survey(event))
-            continue
-        markers = relevant_markers(event) if event.type == "contact.message" else 0
-        if event.type == "contact.message" and not markers and not needs_state(event):
-            continue
-        state, emitted = apply(states.get(event.contact_id), event, markers, config)
-        if state.summary_sent:
-            states.pop(event.contact_id, None)
-        else:
-            states[event.contact_id] = state
+    def add(emitted: list[Outcome | Summary]) -> None:
         for item in emitted:
             count(item)
             if isinstance(item, Outcome):
@@ -112,6 +100,40 @@ def reference(
                 )
                 for delta in deltas(corrections):
                     count(delta)
+
+    def close(contact_id: str) -> None:
+        state = states.pop(contact_id)
+        if not state.summary_sent:
+            out.expired += 1
+        add(expire(state, config))
+
+    for raw in messages:
+        event = decode(raw)
+        if isinstance(event, Rejection):
+            out.rejected[event.reason] += 1
+            continue
+        if event.event_id in seen:
+            out.duplicates += 1
+            continue
+        seen.add(event.event_id)
+        out.events[event.type] += 1
+        now = max(now, event.ts)
+        if now >= swept_at + sweep_every:
+            swept_at = now
+            for cid in [c for c, st in states.items() if is_stale(st, now, config)]:
+                close(cid)
+        if event.type == "survey.answered":
+            count(survey(event))
+            continue
+        markers = relevant_markers(event) if event.type == "contact.message" else 0
+        if event.type == "contact.message" and not markers and not needs_state(event):
+            continue
+        found = states.get(event.contact_id)
+        if found is not None and is_stale(found, event.ts, config):
+            close(event.contact_id)
+        state, emitted = apply(states.get(event.contact_id), event, markers, config)
+        states[event.contact_id] = state
+        add(emitted)
     out.windows = evaluate(((q, c, m, v) for (q, c, m), v in buckets.items()), config)
     for (name, _customer), st in sorted(pillar_states.items()):
         sweep = pillars[name].sweep

@@ -34,7 +34,7 @@ from pillarwatch.bench_procs import (
     with_port,
 )
 from pillarwatch.broker import EmbeddedBroker
-from pillarwatch.produce import produce
+from pillarwatch.produce import encode, produce
 from pillarwatch.scrape import Samples
 from streams.settings import Settings
 from streams.topics import bootstrap_servers
@@ -81,7 +81,7 @@ def simulated_stream(events: int, seed: int) -> list[Record]:
     hour = START
     while len(out) < events:
         for e in sim.events(hour, hour + 3600):
-            out.append((e["contact_id"].encode(), orjson.dumps(e)))
+            out.append(encode(e))
         hour += 3600
     return out[:events]
 

@@ -72,7 +72,7 @@ def create_app(
     app = PillarwatchApp(settings.app_id, **options)
     app.settings = settings
     app.registry = registry if registry is not None else CollectorRegistry()
-    app.metrics = Metrics(app.registry)
+    app.metrics = Metrics(app.registry, max_queues=settings.max_queues)
     # Faust's own sensor on our registry, under a fixed prefix (not the configurable app id).
     setup_prometheus_sensors(app, pattern="/metrics", registry=app.registry, name_prefix="faust")
     install_all(app)

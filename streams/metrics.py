@@ -66,6 +66,7 @@ class Metrics:
         self.late = counter(registry, "pillarwatch_events_late_total")
         self.folded = counter(registry, "pillarwatch_labels_folded_total")
         self.contacts = counter(registry, "pillarwatch_contacts_total")
+        self.expired = counter(registry, "pillarwatch_contacts_expired_total")
         self.wait = _histogram(registry, "pillarwatch_wait_seconds", WAIT_BUCKETS)
         self.handle = _histogram(registry, "pillarwatch_handle_seconds", HANDLE_BUCKETS)
         self.lag = _histogram(registry, "pillarwatch_event_lag_seconds", LAG_BUCKETS)

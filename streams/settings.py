@@ -45,6 +45,10 @@ class Settings:
     data_dir: Path = Path("var/pillarwatch")
     #: PILLARWATCH_DEDUPE_CAPACITY: event ids remembered per worker to drop duplicates.
     dedupe_capacity: int = 200_000
+    #: PILLARWATCH_MAX_QUEUES: distinct queue label values exported; the rest fold into
+    #: ``other`` (counted in pillarwatch_labels_folded_total) so a bug upstream sending ids as
+    #: queue names cannot explode the number of Prometheus series.
+    max_queues: int = 500
     #: PILLARWATCH_LOG_LEVEL: worker log level.
     log_level: str = "info"
     config: Config = field(default_factory=Config, compare=False)
@@ -86,6 +90,10 @@ class Settings:
         if "PILLARWATCH_DEDUPE_CAPACITY" in env:
             values["dedupe_capacity"] = _int(
                 "PILLARWATCH_DEDUPE_CAPACITY", env["PILLARWATCH_DEDUPE_CAPACITY"], 0, 10_000_000
+            )
+        if "PILLARWATCH_MAX_QUEUES" in env:
+            values["max_queues"] = _int(
+                "PILLARWATCH_MAX_QUEUES", env["PILLARWATCH_MAX_QUEUES"], 1, 100_000
             )
         if "PILLARWATCH_STORE" in env:
             values["store"] = _store(env["PILLARWATCH_STORE"])

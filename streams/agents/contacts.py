@@ -5,6 +5,10 @@ bytes as value and the reason in headers. Outcomes (answered/abandoned, as they 
 full summaries (when a contact ends) go to `contact-summaries`, keyed by queue and channel.
 An event not keyed by its contact id is forwarded once to a repartition topic keyed by
 contact id, and handled from there: the state Table must see all of a contact's events.
+
+Ended contacts stay in the Table as tombstones, and every contact is closed after
+`contact_timeout_seconds` without an event (models/contact.py rules), so the Table is bounded
+by the contacts of the last timeout and a replay after a crash re-emits nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +21,17 @@ from faust.types import StreamT
 from prometheus_client.core import GaugeMetricFamily
 
 from models.catalogue import spec
-from models.contact import ContactState, Outcome, apply, needs_state, relevant_markers, survey
+from models.contact import (
+    ContactState,
+    Outcome,
+    Summary,
+    apply,
+    expire,
+    is_stale,
+    needs_state,
+    relevant_markers,
+    survey,
+)
 from models.dedupe import RecentIds
 from models.events import Event, Rejection, decode
 from models.staffing import AgentStateChange
@@ -28,13 +42,14 @@ from streams.metrics import ScrapeCollector, gauge_family
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
 
-__all__ = ["SPEC", "install"]
+__all__ = ["SPEC", "SWEEP_LIMIT", "install", "load_state", "store_state"]
 
 SPEC = AgentSpec(
     name="contacts",
     consumes="events",
     tables={
-        "contacts": "open contacts only: a row is deleted when its summary is sent",
+        "contacts": "open contacts, and ended ones as tombstones, until contact_timeout_seconds "
+        "without an event (swept per partition)",
         "waiting": "contacts waiting in queue now: a row leaves at answer, abandon or end",
     },
     metrics=(
@@ -50,6 +65,24 @@ SPEC = AgentSpec(
         "pillarwatch_queue_longest_wait_seconds",
     ),
 )
+
+# Stale contacts closed per sweep: bounds the pause one event can cause; the rest go next sweep.
+SWEEP_LIMIT = 5000
+
+
+def store_state(state: ContactState, partition: int) -> dict[str, Any]:
+    """The Table row: the state plus the partition whose changelog holds it (for the sweep)."""
+    row = state.to_dict()
+    row["partition"] = partition
+    return row
+
+
+def load_state(row: dict[str, Any] | None) -> ContactState | None:
+    if row is None:
+        return None
+    fields = dict(row)
+    fields.pop("partition", None)
+    return ContactState.from_dict(fields)
 
 
 def install(app: PillarwatchApp) -> None:
@@ -75,6 +108,11 @@ def install(app: PillarwatchApp) -> None:
     # Stream time per input partition: the newest event time seen in it. Lateness is judged
     # per partition, as Kafka orders only within one; partitions are consumed in batches.
     watermarks: dict[int, float] = {}
+    # Per partition: event time of the last sweep. A cache: after a restart it starts empty
+    # and the first event of each partition sweeps it.
+    partition_time: dict[int, float] = {}
+    swept_at: dict[int, float] = {}
+    sweep_every = max(60.0, config.contact_timeout_seconds / 8)
 
     async def reject(raw: Any, rejection: Rejection) -> None:
         m.rejected.labels(rejection.reason).inc()
@@ -95,7 +133,51 @@ def install(app: PillarwatchApp) -> None:
             )
             await summaries.send(key=wire_key(queue, event.channel).encode(), value=to_wire(change))
 
-    async def handle(event: Event, raw_key: bytes | None, raw_value: bytes) -> None:
+    async def emit(items: list[Outcome | Summary]) -> None:
+        for item in items:
+            queue = m.queue_label(item.queue)
+            if isinstance(item, Outcome):
+                m.contacts.labels(queue, item.channel, item.outcome).inc()
+                if item.outcome == "answered":
+                    m.wait.labels(queue, item.channel).observe(item.wait)
+            elif item.handle is not None:
+                m.handle.labels(queue, item.channel).observe(item.handle)
+            await summaries.send(
+                key=wire_key(item.queue, item.channel).encode(), value=to_wire(item)
+            )
+
+    async def close(contact_id: str, state: ContactState) -> None:
+        """Expire one contact: emit what the timeout rule says, then forget it."""
+        if not state.summary_sent:
+            m.expired.inc()
+        emitted = expire(state, config)
+        del contacts[contact_id]
+        if contact_id in waiting:
+            del waiting[contact_id]
+        await emit(emitted)
+
+    async def sweep(partition: int, ts: float) -> None:
+        """Close stale contacts of `partition`, the partition of the event being processed.
+
+        Faust writes a table change to the changelog partition of the current event, so only
+        this partition's rows may be deleted now; each row records its partition for this.
+        """
+        now = partition_time[partition] = max(ts, partition_time.get(partition, 0.0))
+        if now < swept_at.get(partition, float("-inf")) + sweep_every:
+            return
+        swept_at[partition] = now
+        stale = []
+        for contact_id, row in contacts.items():
+            if row is not None and row.get("partition") == partition:
+                state = load_state(row)
+                if state is not None and is_stale(state, now, config):
+                    stale.append((contact_id, state))
+                    if len(stale) >= SWEEP_LIMIT:
+                        break
+        for contact_id, state in stale:
+            await close(contact_id, state)
+
+    async def handle(event: Event, raw_key: bytes | None, raw_value: bytes, partition: int) -> None:
         if event.type == "agent.state":
             await agent_state(event)
             return
@@ -103,6 +185,7 @@ def install(app: PillarwatchApp) -> None:
         if raw_key != key:
             await by_contact.send(key=key, value=raw_value)
             return
+        await sweep(partition, event.ts)
         if event.type == "survey.answered":
             # Surveys come after the contact has ended (and its state is gone): they carry
             # queue and channel themselves and are counted in the minute they are answered.
@@ -116,13 +199,13 @@ def install(app: PillarwatchApp) -> None:
             if not markers and not needs_state(event):
                 return  # a plain message changes nothing: no state read, no changelog write
         found = contacts.get(event.contact_id)
-        state = ContactState.from_dict(found) if found is not None else None
+        state = load_state(found)
+        if state is not None and is_stale(state, event.ts, config):
+            await close(event.contact_id, state)  # a new contact reusing an old id
+            state = found = None
         state, emitted = apply(state, event, markers, config)
-        if state.summary_sent:
-            if found is not None:
-                del contacts[event.contact_id]  # ended: state is bounded by open contacts
-        else:
-            contacts[event.contact_id] = state.to_dict()
+        # Kept after its summary too (a tombstone until the timeout): replays change nothing.
+        contacts[event.contact_id] = store_state(state, partition)
         is_waiting = state.queued_ts is not None and not state.outcome_sent
         if is_waiting:
             if found is None or not waiting.get(event.contact_id):
@@ -131,17 +214,7 @@ def install(app: PillarwatchApp) -> None:
                 queues_seen.add((m.queue_label(state.queue), state.channel))
         elif event.contact_id in waiting:
             del waiting[event.contact_id]
-        for item in emitted:
-            queue = m.queue_label(item.queue)
-            if isinstance(item, Outcome):
-                m.contacts.labels(queue, item.channel, item.outcome).inc()
-                if item.outcome == "answered":
-                    m.wait.labels(queue, item.channel).observe(item.wait)
-            elif item.handle is not None:
-                m.handle.labels(queue, item.channel).observe(item.handle)
-            await summaries.send(
-                key=wire_key(item.queue, item.channel).encode(), value=to_wire(item)
-            )
+        await emit(emitted)
 
     async def process(stream: StreamT[Any], repartitioned: bool) -> None:
         async for raw in stream.events():
@@ -161,7 +234,7 @@ def install(app: PillarwatchApp) -> None:
                     m.late.inc()
                 elif result.ts > mark:
                     watermarks[partition] = result.ts
-            await handle(result, raw.key, raw.value)
+            await handle(result, raw.key, raw.value, raw.message.partition)
 
     @app.agent(events_topic, name="contacts")
     async def contacts_agent(stream: StreamT[Any]) -> None:

@@ -3,6 +3,14 @@
 Consumes `contact-summaries` (key: queue and channel, so one worker owns all of a queue's
 buckets). The buckets are a plain Table keyed by (queue, channel, minute), expired here: Faust's
 windowed tables leak state after recovery and lose windows on rebalance (DESIGN.md).
+
+Idempotent under redelivery and re-emission: a bucket row is {"sums": WIDTH floats, "offset":
+the last source offset applied, "seen": the contacts' outcome/summary ids applied}. A bucket's
+key fixes its source partition, so an offset at or below "offset" was applied (a replay after a
+crash: Faust writes changelogs before it commits offsets); an id in "seen" was applied (the
+first hop re-emitted it after its own replay, or a producer retried a send). An outcome or
+summary always lands in the bucket of its own minute, so the check is local and one write.
+Without it the fault tests counted contacts twice (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from prometheus_client.core import GaugeMetricFamily
 from models.buckets import WIDTH, Item, increments, minute_of
 from models.catalogue import spec
 from models.config import Config
+from models.contact import Outcome, Summary, Survey
 from models.journeys import JourneyDelta
 from models.signals import PillarResult, Signal, evaluate_signals
 from models.staffing import AgentStateChange
@@ -29,7 +38,15 @@ from streams.staffing_export import staffing_samples
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
 
-__all__ = ["MEASURE_GAUGES", "SPEC", "add", "add_signal", "install", "result_samples"]
+__all__ = [
+    "MEASURE_GAUGES",
+    "SPEC",
+    "add",
+    "add_signal",
+    "already_applied",
+    "install",
+    "result_samples",
+]
 
 SPEC = AgentSpec(
     name="measures",
@@ -159,12 +176,13 @@ def _offered(core: list[WindowResult]) -> dict[tuple[str, str, str], int]:
 LATEST = "latest"  # per queue, the newest minute with a bucket: expiry and the too-late check
 
 
-def add(buckets: Any, item: Item) -> bool:
-    """Add `item` to its minute bucket; False if that minute already left every window.
+def add(buckets: Any, item: Item, offset: int = -1) -> bool:
+    """Add `item` to its minute bucket; False if that minute already left every window, or if
+    the bucket already holds it (a redelivery after a crash, or a re-emitted summary).
 
     Called while processing a message keyed by the item's queue and channel, so every key
     touched here (same prefix) belongs to that message's partition: Faust writes the changelog
-    record, tombstones included, to the right partition.
+    record, tombstones included, to the right partition. `offset` is that message's offset.
     """
     minute = minute_of(item.ts)
     prefix = f"{item.queue}{SEP}{item.channel}{SEP}"
@@ -172,9 +190,9 @@ def add(buckets: Any, item: Item) -> bool:
     if latest is not None and minute <= latest - RETAIN_MINUTES:
         return False
     key = f"{prefix}{minute}"
-    vector = buckets.get(key)
-    if vector is None:
-        vector = [0.0] * WIDTH
+    stored = buckets.get(key)
+    if stored is None:
+        row = new_row()
         if latest is None or minute > latest:
             if latest is not None:
                 # Expire the minutes that the new latest minute pushes out of every window.
@@ -183,9 +201,18 @@ def add(buckets: Any, item: Item) -> bool:
                     if f"{prefix}{old}" in buckets:
                         del buckets[f"{prefix}{old}"]
             buckets[prefix + LATEST] = minute
+    else:
+        row = as_row(stored)
+    ident = item_id(item)
+    if already_applied(row, offset, ident):
+        return False
+    sums = row["sums"]
     for index, amount in increments(item):
-        vector[index] += amount
-    buckets[key] = vector
+        sums[index] += amount
+    row["offset"] = float(offset)
+    if ident is not None:
+        row["seen"].append(ident)
+    buckets[key] = row  # one write: sums and the ids that made them cannot be split by a crash
     return True
 
 
@@ -235,6 +262,34 @@ def set_agent_state(buckets: Any, change: AgentStateChange) -> None:
         buckets[key] = [change.state, change.ts]
 
 
+def new_row() -> dict[str, Any]:
+    return {"sums": [0.0] * WIDTH, "offset": -1.0, "seen": []}
+
+
+def as_row(stored: Any) -> dict[str, Any]:
+    """A stored bucket row; a bare list of sums is a row from before rows carried ids."""
+    if isinstance(stored, dict):
+        return stored
+    return {**new_row(), "sums": list(stored[:WIDTH])}
+
+
+_ID_PREFIX = {Outcome: "o", Summary: "s", Survey: "v"}
+
+
+def item_id(item: Item) -> str | None:
+    """What identifies an item within its bucket: one outcome, summary, survey per contact."""
+    prefix = _ID_PREFIX.get(type(item))
+    contact_id = getattr(item, "contact_id", None)
+    if prefix is None or not contact_id:
+        return None  # journey corrections, or a first hop that sent no ids: offsets only
+    return f"{prefix}:{contact_id}"
+
+
+def already_applied(row: dict[str, Any], offset: int, ident: str | None) -> bool:
+    """True if this bucket row already holds the item at source `offset` with id `ident`."""
+    return offset <= row["offset"] or (ident is not None and ident in row["seen"])
+
+
 def install(app: PillarwatchApp) -> None:
     s = app.settings
     summaries = app.topic(
@@ -254,15 +309,15 @@ def install(app: PillarwatchApp) -> None:
 
     @app.agent(summaries, name="measures")
     async def measures_agent(stream: StreamT[Any]) -> None:
-        async for doc in stream:
-            item = from_wire(doc)
+        async for event in stream.events():
+            item = from_wire(event.value)
             if isinstance(item, AgentStateChange):
                 set_agent_state(buckets, item)
                 continue
             if isinstance(item, Signal):
                 add_signal(buckets, item)
                 continue
-            add(buckets, item)
+            add(buckets, item, event.message.offset)
             if isinstance(item, JourneyDelta):
                 add_final_fcr(buckets, item, retain_hours)
 
@@ -292,7 +347,7 @@ def install(app: PillarwatchApp) -> None:
                 pair[0] += vector[0]  # several queues may fold into 'other'
                 pair[1] += vector[1]
                 continue
-            rows.append((label(queue), channel, int(minute), vector))
+            rows.append((label(queue), channel, int(minute), as_row(vector)["sums"]))
         core = evaluate(rows, s.config)
         end = max((r[2] for r in rows), default=None)
         extra = (
