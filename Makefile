@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 ARGS   ?=
 
 .PHONY: help demo test test-fast check dashboards alerts-check bench system-deps clean \
-	incident-plot markers-eval markers-bench bench-ingest bench-staffing
+	incident-plot soak markers-eval markers-bench bench-ingest bench-staffing
 
 help:
 	@echo "make demo    - embedded broker + worker + simulator, /metrics live (ARGS='--duration 60')"
@@ -52,6 +52,10 @@ bench: $(STAMP)
 # Re-runs the incident end-to-end test and redraws the README's picture from its Prometheus data.
 incident-plot: $(STAMP) system-deps
 	PILLARWATCH_INCIDENT_PLOT=docs/images/incident.png $(PY) -m pytest -q tests/integration/test_incident_e2e.py
+
+# The long soak: a simulated week as fast as possible; table sizes and RSS per simulated day.
+soak: $(STAMP)
+	PYTHONPATH=. $(PY) -m tests.soak --days 7 $(ARGS)
 
 markers-eval: $(STAMP)
 	$(PY) -m models.marker_eval
