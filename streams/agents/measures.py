@@ -153,14 +153,7 @@ def add_signal(buckets: Any, item: Signal) -> bool:
     if latest is not None and minute <= latest - RETAIN_MINUTES:
         return False
     mine = f"{prefix}{SIGNAL}{item.pillar}:"
-    own_latest = buckets.get(mine + LATEST)
-    if own_latest is None or minute > own_latest:
-        if own_latest is not None:
-            first = max(own_latest - RETAIN_MINUTES + 1, minute - 2 * RETAIN_MINUTES)
-            for old in range(first, minute - RETAIN_MINUTES + 1):
-                if f"{mine}{old}" in buckets:
-                    del buckets[f"{mine}{old}"]
-        buckets[mine + LATEST] = minute
+    _advance(buckets, mine, buckets.get(mine + LATEST), minute)
     key = f"{mine}{minute}"
     sums = dict(buckets.get(key) or {})
     for name, amount in item.values.items():
@@ -174,6 +167,19 @@ def _offered(core: list[WindowResult]) -> dict[tuple[str, str, str], int]:
 
 
 LATEST = "latest"  # per queue, the newest minute with a bucket: expiry and the too-late check
+
+
+def _advance(buckets: Any, prefix: str, latest: int | None, minute: int) -> None:
+    """Make `minute` the newest of `prefix`'s minutes, expiring those it pushes out of every
+    window (at most 2 x RETAIN_MINUTES lookups, however long the queue was quiet)."""
+    if latest is not None and minute <= latest:
+        return
+    if latest is not None:
+        first = max(latest - RETAIN_MINUTES + 1, minute - 2 * RETAIN_MINUTES)
+        for old in range(first, minute - RETAIN_MINUTES + 1):
+            if f"{prefix}{old}" in buckets:
+                del buckets[f"{prefix}{old}"]
+    buckets[prefix + LATEST] = minute
 
 
 def add(buckets: Any, item: Item, offset: int = -1) -> bool:
@@ -193,14 +199,7 @@ def add(buckets: Any, item: Item, offset: int = -1) -> bool:
     stored = buckets.get(key)
     if stored is None:
         row = new_row()
-        if latest is None or minute > latest:
-            if latest is not None:
-                # Expire the minutes that the new latest minute pushes out of every window.
-                first = max(latest - RETAIN_MINUTES + 1, minute - 2 * RETAIN_MINUTES)
-                for old in range(first, minute - RETAIN_MINUTES + 1):
-                    if f"{prefix}{old}" in buckets:
-                        del buckets[f"{prefix}{old}"]
-            buckets[prefix + LATEST] = minute
+        _advance(buckets, prefix, latest, minute)
     else:
         row = as_row(stored)
     ident = item_id(item)

@@ -12,8 +12,11 @@ Prometheus evaluates on the wall clock, so an alert's `for: 2m` is two real minu
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +61,28 @@ def _firing(receiver: WebhookReceiver, status: str) -> list[dict[str, Any]]:
     ]
 
 
+def _first_below(prom: str, expr: str, since: float, goal: float = 0.8) -> float | None:
+    """The first time (from `since`, 1 s steps) the series went below `goal`."""
+    q = urllib.parse.urlencode({"query": expr, "start": since, "end": time.time(), "step": 1})
+    with urllib.request.urlopen(f"{prom}/api/v1/query_range?{q}", timeout=30) as resp:
+        series = json.load(resp)["data"]["result"]
+    times = [float(t) for s in series for t, v in s["values"] if float(v) < goal]
+    return min(times) if times else None
+
+
 async def _drive(
-    settings: Any, traffic: Traffic, start: float, until: Any, deadline_sim: float
+    settings: Any,
+    traffic: Traffic,
+    start: float,
+    until: Any,
+    deadline_sim: float,
+    started: list[float],
 ) -> float:
     """Produce traffic in accelerated event time until `until()` is true; the sim time then."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(settings.broker), linger_ms=5)
     await producer.start()
     wall0 = time.monotonic()
+    started.append(time.time())
     try:
         while True:
             sim_now = start + SPEED * (time.monotonic() - wall0)
@@ -112,6 +130,7 @@ def test_incident_pages_and_resolves(broker: EmbeddedBroker, tmp_path: Path) -> 
             ) as prom,
         ):
             wall_start = time.time()
+            drive_started: list[float] = []
 
             def billing_fast_burn(status: str) -> list[dict[str, Any]]:
                 return [
@@ -128,6 +147,7 @@ def test_incident_pages_and_resolves(broker: EmbeddedBroker, tmp_path: Path) -> 
                     start,
                     lambda: bool(billing_fast_burn("resolved")),
                     incident[1] + RECOVERY_LIMIT,
+                    drive_started,
                 )
             )
             fired, resolved = billing_fast_burn("firing"), billing_fast_burn("resolved")
@@ -154,6 +174,17 @@ def test_incident_pages_and_resolves(broker: EmbeddedBroker, tmp_path: Path) -> 
                 if not query(prom, expr)["result"]
             ]
             assert empty == [], f"dashboard queries without data: {empty}"
+            # Staffing: the Erlang C projection sees the agents leave at once; the measured
+            # service level only after the queue has built up (issue 9's promise).
+            incident_wall = drive_started[0] + INCIDENT_AFTER / SPEED
+            projected = _first_below(
+                prom, 'pillarwatch_projected_service_level_ratio{queue="billing"}', incident_wall
+            )
+            measured = _first_below(
+                prom, 'pillarwatch_service_level_ratio{queue="billing",window="5m"}', incident_wall
+            )
+            assert projected is not None and measured is not None, (projected, measured)
+            assert projected < measured, (projected, measured)
             plot = os.environ.get("PILLARWATCH_INCIDENT_PLOT")
             if plot:
                 from tests.integration.incident_plot import draw
