@@ -92,7 +92,8 @@ def run_demo(
     plain: bool = False,
 ) -> int:
     env = dict(os.environ)
-    env.setdefault("PILLARWATCH_LOG_LEVEL", "warning")
+    # The demo is for people: Faust's warnings during the backfill burst are noise there.
+    env.setdefault("PILLARWATCH_LOG_LEVEL", "error")
     broker = None
     if not env.get("PILLARWATCH_BROKER"):
         broker = EmbeddedBroker().start()

@@ -35,6 +35,9 @@ __all__ = ["DEFAULT_URL", "QueueRow", "fetch", "main", "render", "rows_from_metr
 
 DEFAULT_URL = "http://127.0.0.1:6066/metrics"
 WINDOW = "5m"
+# Pillar scores over the hour, as on the Grafana wallboard: a 5-minute score needs more
+# contacts than most queues take in five minutes (min_contacts) and would mostly show "-".
+SCORE_WINDOW = "1h"
 DEFAULT_GOAL = 0.80  # used until the worker exports pillarwatch_service_level_goal_ratio
 
 # Colour thresholds. A cell is red when it needs action now, amber when it is close.
@@ -164,7 +167,7 @@ def rows_from_metrics(texts: Iterable[str]) -> list[QueueRow]:
                     _combine(row(labels), *_WINDOWED[name], value)
                 elif (
                     name == "pillarwatch_pillar_score"
-                    and labels.get("window") == WINDOW
+                    and labels.get("window") == SCORE_WINDOW
                     and labels.get("pillar") in _PILLARS
                 ):
                     _combine(row(labels), _PILLARS[labels["pillar"]], _MIN, value)
@@ -200,8 +203,8 @@ def render(rows: Sequence[QueueRow], title: str = "pillarwatch top") -> Table:
     table.add_column("Longest", justify="right")
     table.add_column(f"SL {WINDOW} / goal", justify="right")
     table.add_column(f"Abandon {WINDOW}", justify="right")
-    table.add_column("Time & Effort", justify="right")
-    table.add_column("Resolution", justify="right")
+    table.add_column("Time & Effort 1h", justify="right")
+    table.add_column("Resolution 1h", justify="right")
     table.add_column("Agents req / here", justify="right")
     table.add_column("Projected SL", justify="right")
     for r in rows:

@@ -47,7 +47,7 @@ def test_live_gauges_are_combined_across_workers() -> None:
     assert tech.present_agents == (0 + 5 + 0) + (0 + 9 + 2)
     assert tech.required_agents == 22
     assert (tech.service_level, tech.service_level_goal, tech.abandon) == (0.42, 0.85, 0.181)
-    assert (tech.time_effort, tech.resolution) == (33.0, 58.0)  # the 5m window, not 1h
+    assert (tech.time_effort, tech.resolution) == (34.32, 60.32)  # the 1h window, not 5m
     assert rows["billing", "voice"].present_agents == 7 + 5
 
 
@@ -72,7 +72,7 @@ def test_rendered_table_shows_each_queue_in_order() -> None:
         (f" {q:<12} ", f" {c:<7} ") for q, c in WORST_FIRST
     ]
     tech = lines[0]
-    for cell in ("15", "5:05", "42% / 85%", "18%", "33", "58", "22 / 16", "0%"):
+    for cell in ("15", "5:05", "42% / 85%", "18%", "34", "60", "22 / 16", "0%"):
         assert f" {cell} " in tech
     assert "SL 5m / goal" in text and "Agents req / here" in text
 
