@@ -14,7 +14,7 @@ the same functions, so /metrics can be held equal to what the input implies.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,10 +25,13 @@ from models.pillars import weighted_score
 __all__ = [
     "Pillar",
     "PillarResult",
+    "Ratio",
     "Signal",
     "State",
     "clamp100",
+    "components_from",
     "evaluate_signals",
+    "gauges_from",
     "ratio",
 ]
 
@@ -92,6 +95,51 @@ def clamp100(x: float) -> float:
 
 def ratio(num: float, den: float) -> float | None:
     return num / den if den > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """A ratio of two signal sums, exported as a gauge, scored as a component, or both.
+
+    Most of a pillar's figures are such ratios; declaring them once keeps the gauge and the
+    component that reads the same numbers from drifting apart.
+    """
+
+    num: str
+    den: str
+    gauge: str | None = None  # catalogue metric of the raw ratio
+    component: str | None = None  # component scored 100 x ratio (0..100)
+    lower_is_better: bool = False  # the component scores 100 x (1 - ratio) instead
+
+
+def components_from(
+    ratios: Sequence[Ratio],
+) -> Callable[[Mapping[str, float], Targets], dict[str, float]]:
+    """A pillar's `components` from its ratios; a ratio with no denominator is left out."""
+
+    def components(sums: Mapping[str, float], targets: Targets) -> dict[str, float]:
+        out = {}
+        for r in ratios:
+            value = ratio(sums.get(r.num, 0.0), sums.get(r.den, 0.0))
+            if r.component is not None and value is not None:
+                out[r.component] = clamp100(1.0 - value if r.lower_is_better else value)
+        return out
+
+    return components
+
+
+def gauges_from(ratios: Sequence[Ratio]) -> Callable[[Mapping[str, float]], dict[str, float]]:
+    """A pillar's `gauges` from its ratios (metric name -> value)."""
+
+    def gauges(sums: Mapping[str, float]) -> dict[str, float]:
+        out = {}
+        for r in ratios:
+            value = ratio(sums.get(r.num, 0.0), sums.get(r.den, 0.0))
+            if r.gauge is not None and value is not None:
+                out[r.gauge] = value
+        return out
+
+    return gauges
 
 
 def evaluate_signals(

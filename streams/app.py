@@ -29,6 +29,17 @@ class PillarwatchApp(faust.App):
         kwargs.setdefault("options", table_options())
         return super().Table(name, **kwargs)
 
+    def rekey_topic(self, suffix: str, value_serializer: str) -> Any:
+        """An internal topic `<app id>-<suffix>`, co-partitioned with the input, that a stream
+        is re-keyed onto (by contact, by customer) so one worker sees all of a key's messages."""
+        return self.topic(
+            f"{self.settings.app_id}-{suffix}",
+            key_serializer="raw",
+            value_serializer=value_serializer,
+            partitions=self.settings.partitions,
+            internal=True,
+        )
+
 
 def broker_options(settings: Settings) -> dict[str, Any]:
     """Broker, consumer and topic options shared by every Faust app here (the bench's too)."""

@@ -185,6 +185,38 @@ def register_pillars() -> dict[str, Pillar]:
     return found
 
 
+RUNBOOKS = "https://github.com/pillarwatch/pillarwatch/blob/main/docs/runbooks/"
+MIN_HOUR_VOLUME = 30  # contacts in the hour below which a pillar ratio is noise, not a finding
+
+
+def ratio_below_ticket(
+    alert: str, metric: str, below: float, for_: str, summary: str, what: str
+) -> dict[str, Any]:
+    """A business ticket when a pillar agent's 1h ratio gauge falls below `below`, with the
+    volume guard, labels and runbook link every such alert needs (docs/runbooks/<alert>.md).
+    `what` completes "Over the last hour only <value> of ..." in the description."""
+    return {
+        "alert": alert,
+        "expr": (
+            f'{metric}{{window="1h"}} < {below:g}'
+            " and on (queue, channel, window)"
+            f' pillarwatch_window_contacts{{window="1h"}} >= {MIN_HOUR_VOLUME}'
+        ),
+        "for": for_,
+        "labels": {"severity": "ticket", "layer": "business"},
+        "annotations": {
+            "summary": summary,
+            "description": (
+                "Over the last hour only {{ $value | humanizePercentage }} of "
+                + what
+                + f" (ticket below {below * 100:.0f} %,"
+                f" with at least {MIN_HOUR_VOLUME} contacts in the hour)."
+            ),
+            "runbook_url": RUNBOOKS + f"{alert}.md",
+        },
+    }
+
+
 def collect_panels(modules: Iterable[ModuleType] | None = None) -> list[dict[str, Any]]:
     """Every module's PANELS, as plain dicts tagged with the agent's name, in module order.
 
@@ -255,13 +287,7 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
 
         return
 
-    by_customer = app.topic(
-        f"{s.app_id}-{spec.name}-by-customer",
-        key_serializer="raw",
-        value_serializer="json",
-        partitions=s.partitions,
-        internal=True,
-    )
+    by_customer = app.rekey_topic(f"{spec.name}-by-customer", value_serializer="json")
     (table_name,) = pillar_tables(spec, pillar)
     table = app.Table(table_name, default=None, partitions=s.partitions)
     # Event time of this worker's customers: the newest summary seen. Process-local on purpose:

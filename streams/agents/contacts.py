@@ -91,13 +91,7 @@ def install(app: PillarwatchApp) -> None:
     events_topic = app.topic(
         s.topic, key_serializer="raw", value_serializer="raw", partitions=s.partitions
     )
-    by_contact = app.topic(
-        f"{s.app_id}-contact-events-by-contact",
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=s.partitions,
-        internal=True,
-    )
+    by_contact = app.rekey_topic("contact-events-by-contact", value_serializer="raw")
     dlq = app.topic(s.dlq_topic, key_serializer="raw", value_serializer="raw")
     summaries = app.topic(s.summaries_topic, key_serializer="raw", value_serializer="json")
     contacts = app.Table("contacts", default=None, partitions=s.partitions)

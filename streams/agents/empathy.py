@@ -8,14 +8,13 @@ contact's language) came at or after the first complaint, and how many seconds a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
-from models.config import Config, Targets
+from models.config import Config
 from models.contact import Summary
 from models.markers import COMPLAINT
-from models.signals import Pillar, Signal, State, clamp100, ratio
-from streams.agents._contract import AgentSpec, install_pillar
+from models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
+from streams.agents._contract import AgentSpec, install_pillar, ratio_below_ticket
 
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
@@ -41,23 +40,18 @@ def signals(state: State, summary: Summary, config: Config) -> tuple[State, list
     return None, [Signal(summary.queue, summary.channel, summary.ts, NAME, values)]
 
 
-def components(sums: Mapping[str, float], targets: Targets) -> dict[str, float]:
-    out = {}
-    if (coverage := ratio(sums.get("empathised", 0.0), sums.get("complained", 0.0))) is not None:
-        out["empathy_coverage"] = clamp100(coverage)
-    if (timely := ratio(sums.get("empathy_in_time", 0.0), sums.get("empathised", 0.0))) is not None:
-        out["empathy_timeliness"] = clamp100(timely)
-    return out
-
-
-def gauges(sums: Mapping[str, float]) -> dict[str, float]:
-    out = {}
-    if (coverage := ratio(sums.get("empathised", 0.0), sums.get("complained", 0.0))) is not None:
-        out["pillarwatch_empathy_coverage_ratio"] = coverage
-    delay = ratio(sums.get("empathy_delay_sum", 0.0), sums.get("empathised", 0.0))
-    if delay is not None:
-        out["pillarwatch_complaint_to_empathy_seconds"] = delay
-    return out
+RATIOS: Final = (
+    Ratio(
+        "empathised",
+        "complained",
+        gauge="pillarwatch_empathy_coverage_ratio",
+        component="empathy_coverage",
+    ),
+    Ratio("empathy_in_time", "empathised", component="empathy_timeliness"),
+    Ratio("empathy_delay_sum", "empathised", gauge="pillarwatch_complaint_to_empathy_seconds"),
+)
+components = components_from(RATIOS)
+gauges = gauges_from(RATIOS)
 
 
 PILLAR = Pillar(
@@ -90,28 +84,16 @@ PANELS = (
         "description": "Share of complaining contacts in which the agent showed empathy.",
     },
 )
-RUNBOOKS = "https://github.com/pillarwatch/pillarwatch/blob/main/docs/runbooks/"
 ALERTS = (
-    {
-        "alert": "PillarwatchEmpathyLow",
-        # Volume guard: a ratio over a handful of contacts is noise, not a finding.
-        "expr": (
-            'pillarwatch_empathy_coverage_ratio{window="1h"} < 0.3'
-            ' and on (queue, channel, window) pillarwatch_window_contacts{window="1h"} >= 30'
-        ),
-        "for": "30m",
-        "labels": {"severity": "ticket", "layer": "business"},
-        "annotations": {
-            "summary": "Few complaints on {{ $labels.queue }} ({{ $labels.channel }}) get empathy",
-            "description": (
-                "Over the last hour only {{ $value | humanizePercentage }} of the complaining "
-                "contacts on {{ $labels.queue }} ({{ $labels.channel }}) had an agent acknowledge"
-                " the customer's frustration (ticket below 30 %, with at least 30 contacts in the"
-                " hour)."
-            ),
-            "runbook_url": RUNBOOKS + "PillarwatchEmpathyLow.md",
-        },
-    },
+    ratio_below_ticket(
+        "PillarwatchEmpathyLow",
+        "pillarwatch_empathy_coverage_ratio",
+        0.3,
+        "30m",
+        "Few complaints on {{ $labels.queue }} ({{ $labels.channel }}) get empathy",
+        "the complaining contacts on {{ $labels.queue }} ({{ $labels.channel }}) had an agent"
+        " acknowledge the customer's frustration",
+    ),
 )
 
 

@@ -10,13 +10,12 @@ later than the announcement plus ANNOUNCED_GRACE_SECONDS.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
-from models.config import Config, Targets
+from models.config import Config
 from models.contact import Summary
-from models.signals import Pillar, Signal, State, clamp100, ratio
-from streams.agents._contract import AgentSpec, install_pillar
+from models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
+from streams.agents._contract import AgentSpec, install_pillar, ratio_below_ticket
 
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
@@ -48,27 +47,20 @@ def signals(state: State, summary: Summary, config: Config) -> tuple[State, list
     return None, [Signal(summary.queue, summary.channel, summary.ts, NAME, values)]
 
 
-def components(sums: Mapping[str, float], targets: Targets) -> dict[str, float]:
-    out = {}
-    if (kept := ratio(sums.get("announced_kept", 0.0), sums.get("announced", 0.0))) is not None:
-        out["announced_wait_kept"] = clamp100(kept)
+RATIOS: Final = (
+    Ratio(
+        "announced_kept",
+        "announced",
+        gauge="pillarwatch_announced_wait_kept_ratio",
+        component="announced_wait_kept",
+    ),
+    Ratio("announced_overrun_sum", "announced", gauge="pillarwatch_announced_wait_overrun_seconds"),
     # Met / sum of each contact's own goal: a segment that reaches its goal scores 100.
-    if (met := ratio(sums.get("in_segment_target", 0.0), sums.get("goal_sum", 0.0))) is not None:
-        out["segment_service_level"] = clamp100(met)
-    return out
-
-
-def gauges(sums: Mapping[str, float]) -> dict[str, float]:
-    out = {}
-    if (kept := ratio(sums.get("announced_kept", 0.0), sums.get("announced", 0.0))) is not None:
-        out["pillarwatch_announced_wait_kept_ratio"] = kept
-    over = ratio(sums.get("announced_overrun_sum", 0.0), sums.get("announced", 0.0))
-    if over is not None:
-        out["pillarwatch_announced_wait_overrun_seconds"] = over
-    sl = ratio(sums.get("in_segment_target", 0.0), sums.get("considered", 0.0))
-    if sl is not None:
-        out["pillarwatch_segment_service_level_ratio"] = sl
-    return out
+    Ratio("in_segment_target", "goal_sum", component="segment_service_level"),
+    Ratio("in_segment_target", "considered", gauge="pillarwatch_segment_service_level_ratio"),
+)
+components = components_from(RATIOS)
+gauges = gauges_from(RATIOS)
 
 
 PILLAR = Pillar(
@@ -109,27 +101,16 @@ PANELS = (
         "description": "Contacts answered within the wait they were told (+15 s).",
     },
 )
-RUNBOOKS = "https://github.com/pillarwatch/pillarwatch/blob/main/docs/runbooks/"
 ALERTS = (
-    {
-        "alert": "PillarwatchAnnouncedWaitsBroken",
-        # Volume guard: a ratio over a handful of contacts is noise, not a finding.
-        "expr": (
-            'pillarwatch_announced_wait_kept_ratio{window="1h"} < 0.7'
-            ' and on (queue, channel, window) pillarwatch_window_contacts{window="1h"} >= 30'
-        ),
-        "for": "15m",
-        "labels": {"severity": "ticket", "layer": "business"},
-        "annotations": {
-            "summary": "{{ $labels.queue }} ({{ $labels.channel }}) breaks the waits it announces",
-            "description": (
-                "Over the last hour only {{ $value | humanizePercentage }} of the contacts told "
-                "an expected wait on {{ $labels.queue }} ({{ $labels.channel }}) were answered "
-                "within it (ticket below 70 %, with at least 30 contacts in the hour)."
-            ),
-            "runbook_url": RUNBOOKS + "PillarwatchAnnouncedWaitsBroken.md",
-        },
-    },
+    ratio_below_ticket(
+        "PillarwatchAnnouncedWaitsBroken",
+        "pillarwatch_announced_wait_kept_ratio",
+        0.7,
+        "15m",
+        "{{ $labels.queue }} ({{ $labels.channel }}) breaks the waits it announces",
+        "the contacts told an expected wait on {{ $labels.queue }} ({{ $labels.channel }}) were"
+        " answered within it",
+    ),
 )
 
 

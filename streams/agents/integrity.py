@@ -16,13 +16,12 @@ Contacts without a customer id cannot be followed and are not scored here.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from models.config import Config, Targets
+from models.config import Config
 from models.contact import Summary
-from models.signals import Pillar, Signal, State, clamp100, ratio
-from streams.agents._contract import AgentSpec, install_pillar
+from models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
+from streams.agents._contract import AgentSpec, install_pillar, ratio_below_ticket
 
 if TYPE_CHECKING:
     from streams.app import PillarwatchApp
@@ -110,22 +109,23 @@ def sweep(state: State, watermark: float, config: Config) -> tuple[State, list[S
     return (new if promises or callbacks or new["seen"] else None), out
 
 
-def components(sums: Mapping[str, float], targets: Targets) -> dict[str, float]:
-    out = {}
-    if (kept := ratio(sums.get("callbacks_kept", 0.0), sums.get("callbacks_due", 0.0))) is not None:
-        out["callbacks_kept"] = clamp100(kept)
-    if (re := ratio(sums.get("reopened", 0.0), sums.get("resolved", 0.0))) is not None:
-        out["stays_resolved"] = clamp100(1.0 - re)
-    return out
-
-
-def gauges(sums: Mapping[str, float]) -> dict[str, float]:
-    out = {}
-    if (kept := ratio(sums.get("callbacks_kept", 0.0), sums.get("callbacks_due", 0.0))) is not None:
-        out["pillarwatch_callback_kept_ratio"] = kept
-    if (re := ratio(sums.get("reopened", 0.0), sums.get("resolved", 0.0))) is not None:
-        out["pillarwatch_reopened_ratio"] = re
-    return out
+RATIOS: Final = (
+    Ratio(
+        "callbacks_kept",
+        "callbacks_due",
+        gauge="pillarwatch_callback_kept_ratio",
+        component="callbacks_kept",
+    ),
+    Ratio(
+        "reopened",
+        "resolved",
+        gauge="pillarwatch_reopened_ratio",
+        component="stays_resolved",
+        lower_is_better=True,
+    ),
+)
+components = components_from(RATIOS)
+gauges = gauges_from(RATIOS)
 
 
 PILLAR = Pillar(
@@ -168,27 +168,16 @@ PANELS = (
         "unit": "percentunit",
     },
 )
-RUNBOOKS = "https://github.com/pillarwatch/pillarwatch/blob/main/docs/runbooks/"
 ALERTS = (
-    {
-        "alert": "PillarwatchCallbacksBroken",
-        # Volume guard: a ratio over a handful of contacts is noise, not a finding.
-        "expr": (
-            'pillarwatch_callback_kept_ratio{window="1h"} < 0.8'
-            ' and on (queue, channel, window) pillarwatch_window_contacts{window="1h"} >= 30'
-        ),
-        "for": "30m",
-        "labels": {"severity": "ticket", "layer": "business"},
-        "annotations": {
-            "summary": "{{ $labels.queue }} ({{ $labels.channel }}) misses promised callbacks",
-            "description": (
-                "Over the last hour only {{ $value | humanizePercentage }} of the callbacks "
-                "promised on {{ $labels.queue }} ({{ $labels.channel }}) were made by the "
-                "promised time (ticket below 80 %, with at least 30 contacts in the hour)."
-            ),
-            "runbook_url": RUNBOOKS + "PillarwatchCallbacksBroken.md",
-        },
-    },
+    ratio_below_ticket(
+        "PillarwatchCallbacksBroken",
+        "pillarwatch_callback_kept_ratio",
+        0.8,
+        "30m",
+        "{{ $labels.queue }} ({{ $labels.channel }}) misses promised callbacks",
+        "the callbacks promised on {{ $labels.queue }} ({{ $labels.channel }}) were made by the"
+        " promised time",
+    ),
 )
 
 

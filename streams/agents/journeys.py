@@ -41,13 +41,7 @@ def install(app: PillarwatchApp) -> None:
     summaries = app.topic(
         s.summaries_topic, key_serializer="raw", value_serializer="json", partitions=s.partitions
     )
-    by_customer = app.topic(
-        f"{s.app_id}-summaries-by-customer",
-        key_serializer="raw",
-        value_serializer="json",
-        partitions=s.partitions,
-        internal=True,
-    )
+    by_customer = app.rekey_topic("summaries-by-customer", value_serializer="json")
     journeys = app.Table("journeys", default=None, partitions=s.partitions)
 
     @app.agent(summaries, name="journeys-router")

@@ -14,12 +14,11 @@ A pillar agent (docs/adding-an-agent.md), keyed by customer. Two signals:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from models.config import Config, Targets
+from models.config import Config
 from models.contact import Summary
-from models.signals import Pillar, Signal, State, clamp100, ratio
+from models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
 from streams.agents._contract import AgentSpec, install_pillar
 
 if TYPE_CHECKING:
@@ -80,24 +79,22 @@ def signals(state: State, summary: Summary, config: Config) -> tuple[State, list
     return {"contacts": contacts}, out
 
 
-def components(sums: Mapping[str, float], targets: Targets) -> dict[str, float]:
-    out = {}
-    if (touch := ratio(sums.get("personalised", 0.0), sums.get("handled", 0.0))) is not None:
-        out["personal_touch"] = clamp100(touch)
-    same = ratio(sums.get("same_agent", 0.0), sums.get("repeat_handled", 0.0))
-    if same is not None:
-        out["same_agent_repeat"] = clamp100(same)
-    return out
-
-
-def gauges(sums: Mapping[str, float]) -> dict[str, float]:
-    out = {}
-    if (touch := ratio(sums.get("personalised", 0.0), sums.get("handled", 0.0))) is not None:
-        out["pillarwatch_personalised_contact_ratio"] = touch
-    same = ratio(sums.get("same_agent", 0.0), sums.get("repeat_handled", 0.0))
-    if same is not None:
-        out["pillarwatch_same_agent_repeat_ratio"] = same
-    return out
+RATIOS: Final = (
+    Ratio(
+        "personalised",
+        "handled",
+        gauge="pillarwatch_personalised_contact_ratio",
+        component="personal_touch",
+    ),
+    Ratio(
+        "same_agent",
+        "repeat_handled",
+        gauge="pillarwatch_same_agent_repeat_ratio",
+        component="same_agent_repeat",
+    ),
+)
+components = components_from(RATIOS)
+gauges = gauges_from(RATIOS)
 
 
 PILLAR = Pillar(
