@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+from models.config import Targets
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 KAFKA_HOST_FILE = ROOT / "deploy" / "compose.kafka-host.yml"
@@ -297,3 +299,18 @@ def test_grafana_provisioning_matches_the_dashboards(resolved: dict[str, Any]) -
         uids = set(re.findall(r'"uid":\s*"([^"]+)"', path.read_text())) & {"pillarwatch-prometheus"}
         text = path.read_text()
         assert '"type": "prometheus"' not in text or uids == {"pillarwatch-prometheus"}, path
+
+
+def test_input_retention_outlives_the_repeat_window(
+    resolved: dict[str, Any], tmp_path: Path
+) -> None:
+    # The input topic is what a new app id replays after an incompatible upgrade: it must keep
+    # at least the repeat-contact window (models/config.py), or journeys lose their history.
+    init = resolved["services"]["kafka-init"]
+    assert int(init["environment"]["INPUT_RETENTION_MS"]) > Targets().repeat_window_seconds * 1000
+    script = " ".join(init["command"])
+    assert "--entity-name contact-events" in script
+    assert re.search(r"retention\.ms=\$+INPUT_RETENTION_MS", script), script
+    two_weeks = _env_file(tmp_path, PILLARWATCH_INPUT_RETENTION_MS="1209600000")
+    custom = json.loads(_run(two_weeks, "config", "--format", "json").stdout)
+    assert custom["services"]["kafka-init"]["environment"]["INPUT_RETENTION_MS"] == "1209600000"
