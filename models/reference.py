@@ -134,13 +134,16 @@ def reference(
         state, emitted = apply(states.get(event.contact_id), event, markers, config)
         states[event.contact_id] = state
         add(emitted)
-    out.windows = evaluate(((q, c, m, v) for (q, c, m), v in buckets.items()), config)
+    # Windows end at the minute of the newest accepted event, as the worker's clock does
+    # (streams/clock.py), not at the newest bucket: the last events may have counted nothing.
+    end = minute_of(now) if now > float("-inf") else None
+    out.windows = evaluate(((q, c, m, v) for (q, c, m), v in buckets.items()), config, end)
     for (name, _customer), st in sorted(pillar_states.items()):
         sweep = pillars[name].sweep
         if sweep is not None and st is not None:
             out.signals += sweep(st, marks.get(name, 0.0), config)[1]
-    if buckets:
-        out.pillar_windows = _pillar_windows(out, pillars, max(m for _, _, m in buckets), config)
+    if buckets and end is not None:
+        out.pillar_windows = _pillar_windows(out, pillars, end, config)
     return out
 
 

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from pillarwatch.rocksdb_options import table_options
 from streams.agents import install_all
+from streams.clock import StreamClock
 from streams.metrics import Metrics
 from streams.settings import Settings
 
@@ -23,6 +24,7 @@ class PillarwatchApp(faust.App):
     settings: Settings
     registry: CollectorRegistry
     metrics: Metrics
+    clock: StreamClock
 
     def Table(self, name: str, **kwargs: Any) -> Any:
         """Faust's Table, with RocksDB options sized for a container (ignored in memory)."""
@@ -84,6 +86,7 @@ def create_app(
     app.settings = settings
     app.registry = registry if registry is not None else CollectorRegistry()
     app.metrics = Metrics(app.registry, max_queues=settings.max_queues)
+    app.clock = StreamClock()
     # Faust's own sensor on our registry, under a fixed prefix (not the configurable app id).
     setup_prometheus_sensors(app, pattern="/metrics", registry=app.registry, name_prefix="faust")
     install_all(app)

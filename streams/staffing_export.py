@@ -23,8 +23,11 @@ def staffing_samples(
     results: list[WindowResult],
     agents: dict[tuple[str, str], dict[str, int]],
     config: Config,
+    end_minute: int | None = None,
 ) -> Iterator[GaugeMetricFamily]:
-    """Present agents by state, and the projection for every queue that has agents."""
+    """Present agents by state, and the projection for every queue that has agents.
+
+    The lookback ends at `end_minute` (the worker's clock), by default the newest row."""
     present = gauge_family(spec("pillarwatch_staffing_present_agents"))
     goal_family = gauge_family(spec("pillarwatch_service_level_goal_ratio"))
     names = (
@@ -34,7 +37,7 @@ def staffing_samples(
         "pillarwatch_occupancy_ratio",
     )
     families = {name: gauge_family(spec(name)) for name in names}
-    newest = max((r[2] for r in rows), default=None)
+    newest = max((r[2] for r in rows), default=None) if end_minute is None else end_minute
     handle = {(r.queue, r.channel): r.measures.average_handle for r in results if r.window == "1h"}
     lookback = config.staffing_lookback_minutes
     for (queue, channel), counts in sorted(agents.items()):

@@ -99,9 +99,9 @@ def install(app: PillarwatchApp) -> None:
     waiting = app.Table("waiting", default=None, partitions=s.partitions)
     recent = RecentIds(s.dedupe_capacity)
     config = s.config
-    # Stream time per input partition: the newest event time seen in it. Lateness is judged
-    # per partition, as Kafka orders only within one; partitions are consumed in batches.
-    watermarks: dict[int, float] = {}
+    # Stream time per input partition (streams/clock.py): lateness is judged per partition,
+    # as Kafka orders only within one; the measures agent ends its windows at the newest.
+    clock = app.clock
     # Per partition: event time of the last sweep. A cache: after a restart it starts empty
     # and the first event of each partition sweeps it.
     partition_time: dict[int, float] = {}
@@ -223,11 +223,10 @@ def install(app: PillarwatchApp) -> None:
                 m.count_event(result.type)
                 m.lag.observe(max(0.0, time.time() - result.ts))
                 partition = raw.message.partition
-                mark = watermarks.get(partition, 0.0)
-                if result.ts < mark - config.lateness_seconds:
+                mark = clock.mark(partition)
+                if mark is not None and result.ts < mark - config.lateness_seconds:
                     m.late.inc()
-                elif result.ts > mark:
-                    watermarks[partition] = result.ts
+                clock.observe(partition, result.ts)
             await handle(result, raw.key, raw.value, raw.message.partition)
 
     @app.agent(events_topic, name="contacts")
@@ -247,7 +246,7 @@ def install(app: PillarwatchApp) -> None:
 
     def live_gauges() -> Iterator[GaugeMetricFamily]:
         # Event time: "now" is the newest event seen, so a backfill shows sane waits.
-        now = max(watermarks.values(), default=0.0)
+        now = clock.now() or 0.0
         counts: dict[tuple[str, str], int] = dict.fromkeys(queues_seen, 0)
         oldest: dict[tuple[str, str], float] = {}
         for row in waiting.values():

@@ -347,19 +347,20 @@ def install(app: PillarwatchApp) -> None:
                 pair[1] += vector[1]
                 continue
             rows.append((label(queue), channel, int(minute), as_row(vector)["sums"]))
-        core = evaluate(rows, s.config)
-        end = max((r[2] for r in rows), default=None)
+        # Windows end at the worker's event-time clock (streams/clock.py), the same on every
+        # worker, not at the newest minute of the queues this worker happens to own.
+        end = app.clock.end_minute(max((r[2] for r in rows), default=None))
+        core = evaluate(rows, s.config, end)
         extra = (
             evaluate_signals(signal_rows, defs, _offered(core), end, WINDOW_MINUTES, s.config)
             if end is not None
             else []
         )
         yield from result_samples(core, extra)
-        yield from staffing_samples(rows, core, agents, s.config)
+        yield from staffing_samples(rows, core, agents, s.config, end)
         final = gauge_family(spec("pillarwatch_first_contact_resolution_final_ratio"))
-        if rows:
-            newest = max(r[2] for r in rows)
-            for queue, channel, value in final_fcr(hours, newest, s.config):
+        if rows and end is not None:
+            for queue, channel, value in final_fcr(hours, end, s.config):
                 final.add_metric([queue, channel], value)
         yield final
 
