@@ -60,6 +60,8 @@ class Restart:
     #: assigned -> ready: the state part, without the consumer-group join.
     restore_s: float
     records_to_replay: int
+    #: The same from the broker's end offsets: what Faust plans to read (see changelog_state).
+    records_faust_plans: int
     records_applied: int
     changelog_records: int
     rss_mb: float
@@ -132,6 +134,7 @@ class Bench:
         on_disk = stored_offsets(settings.data_dir) if settings.data_dir.exists() else {}
         logs = read_changelogs(settings, self.tables)
         to_replay = replay_needed(on_disk, logs)
+        plans = replay_needed(on_disk, logs, as_reported=True)
         proc, started = self.start(settings, scenario)
         metrics_at = runs._poll(
             lambda: time.time() if self.waiting(proc) >= open_contacts else None,
@@ -151,6 +154,7 @@ class Bench:
             recovered_s=max(ready, metrics_at) - started,
             restore_s=ready - assigned,
             records_to_replay=to_replay,
+            records_faust_plans=plans,
             records_applied=int(metric_total(proc.samples(), f"{APPLIED_METRIC}_total")),
             changelog_records=changelogs,
             rss_mb=rss_bytes(proc.pid) / MB,
@@ -167,7 +171,8 @@ def _row(r: Restart) -> str:
     return (
         f"assigned {r.to_assigned_s:6.1f}s  ready {r.to_ready_s:6.1f}s  metrics "
         f"{r.to_metrics_s:6.1f}s  restore {r.restore_s:6.2f}s  to replay {r.records_to_replay:>8,}"
-        f"  applied {r.records_applied:>8,}  RSS {r.rss_mb:6.1f} MB  load {r.load}"
+        f" (plan {r.records_faust_plans:>8,})  applied {r.records_applied:>8,}"
+        f"  RSS {r.rss_mb:6.1f} MB  load {r.load}"
     )
 
 

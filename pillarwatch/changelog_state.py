@@ -103,17 +103,23 @@ def read_changelogs(
 
 
 def replay_needed(
-    stored: dict[tuple[str, int], int | None], changelogs: dict[tuple[str, int], Changelog]
+    stored: dict[tuple[str, int], int | None],
+    changelogs: dict[tuple[str, int], Changelog],
+    as_reported: bool = False,
 ) -> int:
     """Changelog records after the stored offsets: what a restart on that data dir must apply.
 
-    A partition with no database or no stored offset must be read from its start.
+    A partition with no database or no stored offset must be read from its start. With
+    `as_reported`, the end is the broker's ListOffsets answer instead of the real last record:
+    Faust reads to that end (its "highwater"), so on the embedded broker a partition whose
+    stored offset is within the last record batch looks complete, and its tail is not read.
     """
     total = 0
     for key, log in changelogs.items():
         offset = stored.get(key)
+        last = log.reported_end - 1 if as_reported else log.last_offset
         if offset is None:
-            total += log.records
+            total += log.records if not as_reported else log.records - (log.last_offset - last)
         else:
-            total += max(0, log.last_offset - offset)
+            total += max(0, last - offset)
     return total

@@ -67,8 +67,14 @@ def open_contacts() -> list[tuple[bytes | None, bytes]]:
 
 
 def waiting_gauges(worker: WorkerProcess) -> dict[tuple[tuple[str, str], ...], float]:
+    """Contacts waiting per queue and channel, from the `waiting` table.
+
+    Series at 0 are left out: the worker remembers in process memory which queues it has seen,
+    to show an emptied queue as 0, so after a restart such a queue has no series until its
+    next contact (dashboards sum by queue and channel; an absent series sums like 0).
+    """
     samples = worker.samples() or {}
-    return dict(samples.get(WAITING, {}))
+    return {k: v for k, v in samples.get(WAITING, {}).items() if v}
 
 
 def applied(worker: WorkerProcess) -> float | None:
