@@ -79,3 +79,8 @@ check: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# RocksDB worker memory and restart recovery: 100k open contacts (docs/deploy.md, "RocksDB").
+.PHONY: bench-recovery
+bench-recovery: $(STAMP)
+	$(PY) -m pillarwatch.bench_recovery $(ARGS)

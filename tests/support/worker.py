@@ -24,6 +24,9 @@ T = TypeVar("T")
 class WorkerProcess:
     env: dict[str, str]
     log: Path
+    #: What runs, as `python -m ...`: the worker command, or a module that wraps it
+    #: (pillarwatch.recovery_worker counts changelog records replayed).
+    command: tuple[str, ...] = ("pillarwatch", "worker")
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -37,7 +40,7 @@ class WorkerProcess:
     def start(self) -> WorkerProcess:
         out = open(self.log, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pillarwatch", "worker"], env=self.env, stdout=out, stderr=out
+            [sys.executable, "-m", *self.command], env=self.env, stdout=out, stderr=out
         )
         return self
 
