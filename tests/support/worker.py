@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pillarwatch.broker import EmbeddedBroker, free_port
 from pillarwatch.scrape import Samples, fetch, parse
@@ -25,6 +26,9 @@ class WorkerProcess:
     env: dict[str, str]
     log: Path
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    #: Extra Faust settings; when set the worker runs as `python -m pillarwatch.bench_worker
+    #: '<json>'`, which is `pillarwatch worker` with these settings (pillarwatch/bench_worker.py).
+    faust_overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -36,9 +40,11 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         out = open(self.log, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pillarwatch", "worker"], env=self.env, stdout=out, stderr=out
-        )
+        command = [sys.executable, "-m", "pillarwatch", "worker"]
+        if self.faust_overrides:
+            command = [sys.executable, "-m", "pillarwatch.bench_worker"]
+            command.append(json.dumps(self.faust_overrides))
+        self.proc = subprocess.Popen(command, env=self.env, stdout=out, stderr=out)
         return self
 
     def samples(self) -> Samples | None:
