@@ -55,6 +55,13 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "Processing time minus event time, at the first hop.",
     ),
     MetricSpec(
+        "pillarwatch_partitions_assigned",
+        "gauge",
+        ("state",),
+        "Topic partitions this worker holds now, by state: active (it processes them) or "
+        "standby (it follows their table changelog to take over quickly).",
+    ),
+    MetricSpec(
         "pillarwatch_labels_folded_total",
         "counter",
         (),

@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry
 from pillarwatch.rocksdb_options import table_options
 from streams.agents import install_all
 from streams.clock import StreamClock
-from streams.metrics import Metrics
+from streams.metrics import Metrics, ScrapeCollector, partition_gauges
 from streams.settings import Settings
 
 __all__ = ["PillarwatchApp", "broker_options", "create_app"]
@@ -58,6 +58,11 @@ def broker_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _assignment(app: faust.App) -> tuple[set[Any], set[Any]]:
+    """This worker's (active, standby) topic partitions, from Faust's partition assignor."""
+    return app.assignor.assigned_actives(), app.assignor.assigned_standbys()
+
+
 def create_app(
     settings: Settings,
     registry: CollectorRegistry | None = None,
@@ -89,5 +94,6 @@ def create_app(
     app.clock = StreamClock()
     # Faust's own sensor on our registry, under a fixed prefix (not the configurable app id).
     setup_prometheus_sensors(app, pattern="/metrics", registry=app.registry, name_prefix="faust")
+    app.registry.register(ScrapeCollector(partition_gauges(lambda: _assignment(app))))
     install_all(app)
     return app

@@ -7,7 +7,7 @@ Tables this worker owns, so a queue that moves to another worker leaves no stale
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 
 from models.catalogue import ALLOWED_LABELS, MetricSpec, spec
 
-__all__ = ["Metrics", "ScrapeCollector", "counter", "gauge_family"]
+__all__ = ["Metrics", "ScrapeCollector", "counter", "gauge_family", "partition_gauges"]
 
 WAIT_BUCKETS = (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
 HANDLE_BUCKETS = (30, 60, 120, 180, 240, 300, 450, 600, 900, 1200, 1800, 3600)
@@ -97,3 +97,19 @@ class ScrapeCollector(Collector):
 
     def describe(self) -> list[GaugeMetricFamily]:
         return []  # not known before the first scrape; [] stops the registry calling collect()
+
+
+def partition_gauges(
+    assignment: Callable[[], tuple[Sized, Sized]],
+) -> Callable[[], Iterator[GaugeMetricFamily]]:
+    """pillarwatch_partitions_assigned from `assignment()`: this worker's (active, standby)
+    topic partitions now, read at scrape time so a rebalance shows at the next scrape."""
+
+    def produce() -> Iterator[GaugeMetricFamily]:
+        actives, standbys = assignment()
+        family = gauge_family(spec("pillarwatch_partitions_assigned"))
+        family.add_metric(["active"], len(actives))
+        family.add_metric(["standby"], len(standbys))
+        yield family
+
+    return produce

@@ -20,15 +20,13 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from models.config import Config
-from models.events import parse_ts
-from models.reference import Expected, reference
-from models.simulation import Simulation
+from models.reference import reference
 from pillarwatch.broker import EmbeddedBroker
-from pillarwatch.produce import encode, produce
-from streams.agents.measures import MEASURE_GAUGES
+from pillarwatch.produce import produce
 from streams.topics import bootstrap_servers
 from tests.support.brokers import private_broker
-from tests.support.worker import WorkerProcess, total, value, wait_for, worker_env
+from tests.support.expected import START, converge, stream
+from tests.support.worker import WorkerProcess, total, wait_for, worker_env
 
 pytestmark = pytest.mark.integration
 
@@ -38,51 +36,6 @@ def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
     """A broker of this test's own (tests/support/brokers.py says why)."""
     with private_broker(tmp_path) as b:
         yield b
-
-
-START = parse_ts("2026-03-02T09:30:00Z")
-
-
-def stream(seed: int, hours: float) -> list[tuple[bytes | None, bytes]]:
-    events = Simulation(seed=seed).events(START, START + hours * 3600)
-    return [encode(e) for e in events]
-
-
-def window_mismatches(worker: WorkerProcess, exp: Expected) -> list[str]:
-    samples = worker.samples()
-    if samples is None:
-        return ["no /metrics"]
-    bad = []
-    for r in exp.windows:
-        labels = {"queue": r.queue, "channel": r.channel, "window": r.window}
-        wanted: list[tuple[str, dict[str, str], float | None]] = [
-            ("pillarwatch_window_contacts", labels, r.measures.offered)
-        ]
-        wanted += [(n, labels, getattr(r.measures, a)) for n, a in MEASURE_GAUGES.items()]
-        wanted += [
-            ("pillarwatch_pillar_score", {"pillar": p, **labels}, ps.score)
-            for p, ps in r.pillars.items()
-        ]
-        for name, lab, want in wanted:
-            got = value(samples, name, **lab)
-            if (want is None) != (got is None) or (
-                want is not None and got is not None and abs(got - want) > 1e-9
-            ):
-                bad.append(f"{name}{lab}: got {got}, want {want}")
-    return bad
-
-
-def converge(worker: WorkerProcess, exp: Expected, timeout: float = 150) -> None:
-    ok = wait_for(lambda: not window_mismatches(worker, exp), timeout=timeout, interval=0.5)
-    s = worker.samples() or {}
-    counts = {
-        n: total(s, n) for n in ("pillarwatch_events_total", "pillarwatch_events_duplicate_total")
-    }
-    assert ok, (
-        f"{counts} of {sum(exp.events.values())} accepted expected\n"
-        + "\n".join(window_mismatches(worker, exp)[:20])
-        + worker.log.read_text()[-2000:]
-    )
 
 
 def counted(worker: WorkerProcess) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pillarwatch.broker import EmbeddedBroker, free_port
 from pillarwatch.scrape import Samples, fetch, parse
@@ -28,6 +29,9 @@ class WorkerProcess:
     #: (pillarwatch.recovery_worker counts changelog records replayed).
     command: tuple[str, ...] = ("pillarwatch", "worker")
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    #: Extra Faust settings, passed as one JSON argument; the default command then runs as
+    #: `python -m pillarwatch.bench_worker '<json>'` (`pillarwatch worker` with these settings).
+    faust_overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -39,9 +43,13 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         out = open(self.log, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", *self.command], env=self.env, stdout=out, stderr=out
-        )
+        command = [sys.executable, "-m", *self.command]
+        if self.faust_overrides:
+            # bench_worker and recovery_worker both take the settings as one JSON argument.
+            if self.command == ("pillarwatch", "worker"):
+                command = [sys.executable, "-m", "pillarwatch.bench_worker"]
+            command.append(json.dumps(self.faust_overrides))
+        self.proc = subprocess.Popen(command, env=self.env, stdout=out, stderr=out)
         return self
 
     def samples(self) -> Samples | None:
