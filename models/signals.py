@@ -45,6 +45,10 @@ class Signal:
     ts: float
     pillar: str
     values: dict[str, float]
+    # What identifies the signal in its bucket, so a replay after a crash or a partition move
+    # is not counted twice: `<contact id>@<summary ts>:<n>` for the n-th signal of a summary.
+    # Set by the agent installer (streams/agents/_contract.py), not by the pillar's code.
+    ident: str | None = None
 
 
 # State is a JSON-able dict kept in a Table (per customer or per queue); None when new.

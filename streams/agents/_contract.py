@@ -14,7 +14,7 @@ import inspect
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
@@ -272,8 +272,8 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
         s.summaries_topic, key_serializer="raw", value_serializer="json", partitions=s.partitions
     )
 
-    async def emit(signals: list[Signal]) -> None:
-        for key, value in signal_wire(signals):
+    async def emit(signals: list[Signal], source: str = "") -> None:
+        for key, value in signal_wire(identified(signals, source)):
             await summaries.send(key=key, value=value)
 
     if pillar.keyed_by == "queue":
@@ -283,16 +283,19 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
             async for doc in stream:
                 if doc.get("kind") == "summary":
                     _, signals = pillar.signals(None, from_wire(doc), config)  # type: ignore[arg-type]
-                    await emit(signals)
+                    await emit(signals, summary_id(doc))
 
         return
 
     by_customer = app.rekey_topic(f"{spec.name}-by-customer", value_serializer="json")
     (table_name,) = pillar_tables(spec, pillar)
     table = app.Table(table_name, default=None, partitions=s.partitions)
-    # Event time of this worker's customers: the newest summary seen. Process-local on purpose:
-    # after a rebalance it restarts from the next summary, which only delays a sweep.
-    watermark = [0.0]
+    # Event time per by-customer partition: the newest summary seen in it. A customer is swept
+    # by its own partition's time, not the worker's newest: after a fail-over the partitions
+    # that moved replay their backlog behind the others, and a sweep by the worker-wide time
+    # judged a callback broken before the summary that kept it was read (found by
+    # tests/integration/test_two_workers.py). Process-local: a rebalance only delays sweeps.
+    watermarks: dict[int, float] = {}
 
     @app.agent(summaries, name=f"{spec.name}-router")
     async def route(stream: Any) -> None:
@@ -302,20 +305,26 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
 
     @app.agent(by_customer, name=spec.name)
     async def stateful(stream: Any) -> None:
-        async for doc in stream:
+        async for event in stream.events():
+            doc = event.value
+            partition = event.message.partition
             customer = doc["customer_id"]
-            state = table.get(customer)
+            state, seen = split_seen(table.get(customer))
+            source = ""
             if doc.get("kind") == SWEEP:
                 pending.discard(customer)
                 if sweep is None or state is None:
                     continue
                 state, signals = sweep(state, doc["watermark"], config)
             else:
+                source = summary_id(doc)
+                if source and source in seen:
+                    continue  # a summary processed before a crash or a partition move
                 summary = from_wire(doc)
                 state, signals = pillar.signals(state, summary, config)  # type: ignore[arg-type]
-                watermark[0] = max(watermark[0], summary.ts)
-            _store(table, customer, state)
-            await emit(signals)
+                watermarks[partition] = max(watermarks.get(partition, 0.0), summary.ts)
+            _store(table, customer, with_seen(state, seen, source, partition))
+            await emit(signals, source)
 
     sweep = pillar.sweep
     pending: set[str] = set()  # customers with a sweep request on its way
@@ -326,8 +335,9 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
             # Tables may be written only while processing a message of the key's partition:
             # the timer finds the customers with something due and sends each a sweep request
             # through the by-customer topic; the agent applies it there.
-            now = watermark[0]
-            for customer, state in list(table.items()):
+            for customer, stored in list(table.items()):
+                state = split_seen(stored)[0]
+                now = watermarks.get(stored_partition(stored), 0.0) if stored else 0.0
                 if state is None or customer in pending or not sweep(state, now, config)[1]:
                     continue
                 pending.add(customer)
@@ -336,6 +346,50 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
 
 
 SWEEP = "sweep"  # a sweep request on a pillar's by-customer topic
+
+
+SEEN = "_seen"  # in a customer's stored state: the summaries (`summary_id`) it applied
+PARTITION = "_partition"  # and the by-customer partition it lives on, for its sweep's time
+SEEN_KEEP = 32  # per customer; a replay reaches back a few messages, not a customer's history
+
+
+def summary_id(doc: Mapping[str, Any]) -> str:
+    """What tells one summary from a replay of it: its contact and time. Not the contact id
+    alone: a re-opened contact (a ticket) legitimately sends a second, later summary."""
+    contact_id = doc.get("contact_id")
+    return f"{contact_id}@{doc.get('ts')}" if contact_id else ""
+
+
+def split_seen(stored: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
+    """The pillar's own state (what its code sees) and the summaries already applied."""
+    if stored is None or (SEEN not in stored and PARTITION not in stored):
+        return stored, []
+    state = {k: v for k, v in stored.items() if k not in (SEEN, PARTITION)}
+    return state, list(stored.get(SEEN, []))
+
+
+def stored_partition(stored: dict[str, Any]) -> int:
+    """The by-customer partition a stored state was last written from."""
+    return int(stored.get(PARTITION, 0))
+
+
+def with_seen(
+    state: dict[str, Any] | None, seen: list[str], source: str, partition: int = 0
+) -> dict[str, Any] | None:
+    """The state to store: the pillar's, plus the newest applied summary ids and the partition.
+    None (nothing to keep) stays None: a later replay of that summary then starts afresh."""
+    if state is None:
+        return None
+    ids = [*seen, source][-SEEN_KEEP:] if source else seen
+    return {**state, SEEN: ids, PARTITION: partition}
+
+
+def identified(signals: list[Signal], source: str) -> list[Signal]:
+    """Give each signal from one summary (`summary_id`) an id the measures buckets dedupe on;
+    a sweep's signals (no summary) keep none and are deduped by source offset only."""
+    if not source:
+        return signals
+    return [replace(sig, ident=f"{source}:{n}") for n, sig in enumerate(signals)]
 
 
 def _store(table: Any, key: str, state: dict[str, Any] | None) -> None:

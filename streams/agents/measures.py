@@ -141,11 +141,21 @@ def result_samples(
 SIGNAL = "s"  # signal keys, `<queue><SEP><channel><SEP>s<pillar>:<minute>` -> {field: sum}
 
 
-def add_signal(buckets: Any, item: Signal) -> bool:
+def signal_row(stored: Any) -> dict[str, Any]:
+    """A stored signal bucket: its sums, and the source offset and signal ids it holds (a bare
+    dict of sums is a bucket from before they carried ids)."""
+    if isinstance(stored, dict) and isinstance(stored.get("sums"), dict):
+        return stored
+    return {"sums": dict(stored or {}), "offset": -1.0, "seen": []}
+
+
+def add_signal(buckets: Any, item: Signal, offset: int = -1) -> bool:
     """Add a pillar signal to its per-pillar minute bucket; expire like the core buckets.
 
     Keyed by the same queue and channel prefix as the core buckets (same partition); a signal
     for a minute that already left every window of its queue is dropped, as a core item is.
+    Idempotent like `add`: a redelivered message (its `offset`) or a signal re-emitted by a
+    pillar agent replaying its input (`item.ident`) is not counted twice.
     """
     minute = minute_of(item.ts)
     prefix = f"{item.queue}{SEP}{item.channel}{SEP}"
@@ -155,10 +165,16 @@ def add_signal(buckets: Any, item: Signal) -> bool:
     mine = f"{prefix}{SIGNAL}{item.pillar}:"
     _advance(buckets, mine, buckets.get(mine + LATEST), minute)
     key = f"{mine}{minute}"
-    sums = dict(buckets.get(key) or {})
+    row = signal_row(buckets.get(key))
+    if already_applied(row, offset, item.ident):
+        return False
+    sums = row["sums"]
     for name, amount in item.values.items():
         sums[name] = sums.get(name, 0.0) + amount
-    buckets[key] = sums
+    row["offset"] = float(offset)
+    if item.ident is not None:
+        row["seen"].append(item.ident)
+    buckets[key] = row  # one write, as in `add`
     return True
 
 
@@ -314,7 +330,7 @@ def install(app: PillarwatchApp) -> None:
                 set_agent_state(buckets, item)
                 continue
             if isinstance(item, Signal):
-                add_signal(buckets, item)
+                add_signal(buckets, item, event.message.offset)
                 continue
             add(buckets, item, event.message.offset)
             if isinstance(item, JourneyDelta):
@@ -338,7 +354,8 @@ def install(app: PillarwatchApp) -> None:
             if minute.startswith(SIGNAL):
                 pillar, _, at = minute[1:].partition(":")
                 if at != LATEST:
-                    signal_rows.append((pillar, label(queue), channel, int(at), vector))
+                    sums = signal_row(vector)["sums"]
+                    signal_rows.append((pillar, label(queue), channel, int(at), sums))
                 continue
             if minute.startswith(HOUR):
                 by_hour = hours.setdefault((label(queue), channel), {})

@@ -37,8 +37,8 @@ from pillarwatch.broker import EmbeddedBroker
 from pillarwatch.changelog_state import read_changelogs, replay_needed, stored_offsets
 from pillarwatch.produce import produce
 from pillarwatch.recovery_worker import APPLIED_METRIC
-from tests.integration.test_failures import START, stream, window_mismatches
 from tests.support.brokers import private_broker
+from tests.support.expected import START, stream, window_mismatches
 from tests.support.worker import WorkerProcess, value, wait_for, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
