@@ -26,10 +26,11 @@ Three things in the setup, each for a reason found here:
    over the size, so every record is a batch of its own and the end offset is the true one.
    Apache Kafka, which production runs, reports the true end offset. Set
    PILLARWATCH_TEST_MULTI_RECORD_BATCHES=1 to run without the workaround.
-2. Every stream part ends with one abandoned contact per queue and channel in one minute
-   (tests/support/scaleout.py `closing_contacts`), so that every worker's event-time clock
-   (streams/clock.py: the newest event of its input partitions, where windows end) reaches
-   the stream's last minute. Before the clock, windows ended at the newest minute of the
+2. Every stream part ends with contacts in one minute, on every queue and on every
+   partition (tests/support/scaleout.py `closing_contacts`), so that every clock reaches the
+   stream's last minute: the worker's event-time clock (streams/clock.py: the newest event of
+   its input partitions, where windows end), and each by-customer partition's, by which its
+   customers are swept (the reference sweeps once, at the stream's end). Before the clock, windows ended at the newest minute of the
    queues a worker owned, and two workers showed other figures than one (billing/chat: 9
    contacts in 5m and 66 in 1h, against 8 and 65); tests/streams/test_stream_clock.py.
 3. Nothing else: after the fail-over the pillars of agent modules (empathy, expectations,

@@ -12,6 +12,7 @@ Series come in three shapes across workers:
 from __future__ import annotations
 
 import orjson
+from aiokafka.partitioner import murmur2
 
 from models.catalogue import CATALOGUE
 from models.events import parse_ts
@@ -70,33 +71,59 @@ def active_partitions(samples: Samples | None) -> float | None:
     return value(samples, "pillarwatch_partitions_assigned", state="active")
 
 
-def closing_contacts(records: list[Record]) -> list[Record]:
-    """One abandoned contact for every queue and channel of `records`, all in one minute
-    after their last event: every worker's newest minute is then that minute.
+def closing_contacts(records: list[Record], partitions: int = 4) -> list[Record]:
+    """Contacts all in one minute after the last event of `records`: one abandoned contact for
+    every queue and channel, and one per partition whose contact id and customer id both hash
+    to that partition. Every clock then reaches that minute on every worker:
 
-    A worker's windows end at the newest minute of the queues it owns (models/windows.py
-    `evaluate`), so at the end of a finite stream two workers end them at different minutes
-    and differ from one worker (tests/unit/test_windows_scale_out.py). Ending the stream with
-    traffic on every queue in the same minute makes that end the same for every worker.
+    - windows end at the worker's event-time clock, the newest event of its input partitions
+      (streams/clock.py), and a worker whose partitions saw the end of the stream earlier than
+      another's would end its windows a minute earlier;
+    - by-customer pillars sweep a customer by the event time of its own partition
+      (streams/agents/_contract.py), and the reference sweeps once at the stream's end.
     """
     events = [orjson.loads(v) for _, v in records]
     pairs = sorted({(e["queue"], e["channel"]) for e in events if "contact_id" in e})
     last = max(parse_ts(e["ts"]) for e in events)
     at = (int(last // 60) + 2) * 60 + 30.0
+    contacts = [(f"closing-{int(at)}-{q}-{c}", q, c, None) for q, c in pairs]
+    queue, channel = pairs[0]
+    for p in range(partitions):
+        contact = _hashing_to(p, partitions, f"closing-{int(at)}-tick")
+        customer = _hashing_to(p, partitions, f"closing-{int(at)}-customer")
+        contacts.append((contact, queue, channel, customer))
     out: list[Record] = []
-    for queue, channel in pairs:
-        contact = f"closing-{int(at)}-{queue}-{channel}"
-        for kind, ts in (("contact.queued", at - 20), ("contact.abandoned", at)):
-            out.append(
-                encode(
-                    {
-                        "event_id": f"{contact}-{kind}",
-                        "type": kind,
-                        "ts": ts,
-                        "contact_id": contact,
-                        "channel": channel,
-                        "queue": queue,
-                    }
-                )
-            )
+    abandoned = (("contact.queued", at - 20), ("contact.abandoned", at))
+    # Answered and wrapped up: its summary goes to the customer's by-customer partition.
+    handled = (
+        ("contact.queued", at - 40),
+        ("contact.answered", at - 30),
+        ("contact.ended", at - 5),
+        ("contact.wrapped", at),
+    )
+    for contact, queue, channel, customer in contacts:
+        for kind, ts in handled if customer else abandoned:
+            event: dict[str, object] = {
+                "event_id": f"{contact}-{kind}",
+                "type": kind,
+                "ts": ts,
+                "contact_id": contact,
+                "channel": channel,
+                "queue": queue,
+            }
+            if customer:
+                event["customer_id"] = customer
+            if kind == "contact.wrapped":
+                event["resolved"] = True
+            out.append(encode(event))
     return out
+
+
+def _hashing_to(partition: int, partitions: int, stem: str) -> str:
+    """A key that Kafka's default partitioner (murmur2, as aiokafka and Faust send) puts on
+    `partition`."""
+    for n in range(10_000):
+        key = f"{stem}-{n}"
+        if (murmur2(key.encode()) & 0x7FFFFFFF) % partitions == partition:
+            return key
+    raise AssertionError("no key found")
