@@ -158,6 +158,23 @@ def worker_up(_: WallboardTargets) -> timeseries.Panel:
     ).with_target(query(f'up{{job="{JOB}"}}', "{{instance}}"))
 
 
+def partitions_by_worker(_: WallboardTargets) -> timeseries.Panel:
+    """Which worker holds how many partitions: after a scale-out or a fail-over, did the load
+    spread, and is any worker idle (more workers than partitions)?"""
+    return timeseries_panel(
+        "Partitions held by worker",
+        "Active partitions each worker processes, and standbys it follows "
+        "(pillarwatch_partitions_assigned).",
+        "short",
+        min_value=0,
+    ).with_target(
+        query(
+            f'sum by (instance, state) (pillarwatch_partitions_assigned{{job="{JOB}"}})',
+            "{{instance}} {{state}}",
+        )
+    )
+
+
 PANELS: tuple[Callable[[WallboardTargets], timeseries.Panel | stat.Panel], ...] = (
     workers_up,
     consumer_lag_now,
@@ -170,6 +187,7 @@ PANELS: tuple[Callable[[WallboardTargets], timeseries.Panel | stat.Panel], ...] 
     consumer_lag,
     messages_received,
     worker_up,
+    partitions_by_worker,
 )
 
 

@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--latency-seconds", type=float, default=20.0, help="length of the paced run")
     p.add_argument("--open-contacts", type=int, default=100_000)
     p.add_argument("--queues", type=int, default=200, help="new queues for the per-queue figure")
+    p.add_argument(
+        "--store",
+        default="memory://",
+        choices=("memory://", "rocksdb://"),
+        help="the workers' table store (production runs rocksdb://, with standbys)",
+    )
     p.add_argument("--only", default=",".join(ITEMS), help=f"comma-separated subset of {ITEMS}")
     p.add_argument(
         "--faust",
@@ -102,6 +108,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     args.workdir.mkdir(parents=True, exist_ok=True)
     ctx = runs.BenchContext(args.workdir.resolve(), args.partitions, overrides, args.timeout)
     ctx.profile = args.profile.resolve() if args.profile else None
+    ctx.store = args.store
     records = runs.simulated_stream(args.events, args.seed)
     figures: dict[str, float] = {}
     detail: dict[str, Any] = {}
@@ -172,6 +179,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "seed": args.seed,
             "repeat": args.repeat,
             "partitions": args.partitions,
+            "store": args.store,
             "open_contacts": args.open_contacts,
             "queues": args.queues,
             "faust_overrides": overrides,

@@ -128,10 +128,13 @@ class Proc:
             return ""
 
 
-def bench_settings(broker: EmbeddedBroker, workdir: Path, name: str, partitions: int) -> Settings:
+def bench_settings(
+    broker: EmbeddedBroker, workdir: Path, name: str, partitions: int, store: str = "memory://"
+) -> Settings:
     """Settings of one benchmark run: its own group, state dir and web port on `broker`."""
     return Settings(
         broker=broker.url,
+        store=store,
         topic="bench-events",
         app_id=f"bench-{name}",
         web_port=free_port(),

@@ -65,6 +65,9 @@ class BenchContext:
     partitions: int
     overrides: dict[str, Any]
     timeout: float = 600.0
+    #: The worker's table store: memory:// (the figures in docs/performance.md) or rocksdb://
+    #: (production; the events/s per worker in docs/deploy.md).
+    store: str = "memory://"
     runs: int = 0
     #: py-spy's collapsed-stack output for the first one-worker pipeline run, when set.
     profile: Path | None = None
@@ -135,7 +138,7 @@ def bare_consumer(ctx: BenchContext, records: list[Record]) -> float:
     """Events/s of a bare aiokafka consumer that reads and decodes every message."""
     name = ctx.name("consumer")
     with fresh_broker(ctx, name) as broker:
-        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions)
+        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
         _produce(settings, records)
         return asyncio.run(_consume_all(settings, len(records)))
 
@@ -168,7 +171,7 @@ def bare_faust(ctx: BenchContext, records: list[Record]) -> float:
     """Events/s of a Faust agent that only counts (first to last message)."""
     name = ctx.name("faust")
     with fresh_broker(ctx, name) as broker:
-        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions)
+        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
         _produce(settings, records)
         result = ctx.workdir / f"{name}.json"
         result.unlink(missing_ok=True)
@@ -208,7 +211,7 @@ def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> Pipe
     """
     name = ctx.name(f"pipeline{workers}")
     with fresh_broker(ctx, name) as broker:
-        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions)
+        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
         _produce(settings, records)
         procs = [
             Proc(
@@ -320,7 +323,7 @@ def latency(
     """Production-to-/metrics latency of marker contacts while the stream runs at `rate`."""
     name = ctx.name("latency")
     with fresh_broker(ctx, name) as broker:
-        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions)
+        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
         _produce(settings, [])  # creates the topics before the worker subscribes
         proc = Proc(
             "pillarwatch.bench_worker",
@@ -437,7 +440,7 @@ def memory(ctx: BenchContext, open_contacts: int, queues: int) -> MemoryRun:
     """RSS of a worker: idle, with `open_contacts` open, then with `queues` more queues."""
     name = ctx.name("memory")
     with fresh_broker(ctx, name) as broker:
-        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions)
+        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
         warmup = _probe_events(0)
         _produce(settings, warmup)
         proc = Proc(

@@ -13,6 +13,7 @@ from pillarwatch.rocksdb_options import table_options
 from streams.agents import install_all
 from streams.clock import StreamClock
 from streams.metrics import Metrics, ScrapeCollector, partition_gauges
+from streams.readiness import install_readiness
 from streams.settings import Settings
 
 __all__ = ["PillarwatchApp", "broker_options", "create_app"]
@@ -95,5 +96,6 @@ def create_app(
     # Faust's own sensor on our registry, under a fixed prefix (not the configurable app id).
     setup_prometheus_sensors(app, pattern="/metrics", registry=app.registry, name_prefix="faust")
     app.registry.register(ScrapeCollector(partition_gauges(lambda: _assignment(app))))
+    install_readiness(app)
     install_all(app)
     return app

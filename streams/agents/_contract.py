@@ -290,12 +290,14 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
     by_customer = app.rekey_topic(f"{spec.name}-by-customer", value_serializer="json")
     (table_name,) = pillar_tables(spec, pillar)
     table = app.Table(table_name, default=None, partitions=s.partitions)
-    # Event time per by-customer partition: the newest summary seen in it. A customer is swept
-    # by its own partition's time, not the worker's newest: after a fail-over the partitions
-    # that moved replay their backlog behind the others, and a sweep by the worker-wide time
-    # judged a callback broken before the summary that kept it was read (found by
-    # tests/integration/test_two_workers.py). Process-local: a rebalance only delays sweeps.
-    watermarks: dict[int, float] = {}
+    # Event time of this worker's customers: the newest summary seen. Process-local on purpose:
+    # after a rebalance it restarts from the next summary, which only delays a sweep. It is
+    # worker-wide, not per partition: summaries reach a by-customer partition from every
+    # queue's partition, so a partition's own newest time does not order them either, and at
+    # the end of a stream it would leave due judgements unmade. The cost: after a fail-over a
+    # backlog replayed behind the other partitions can have a callback judged broken before
+    # the summary that kept it is read (tests/integration/test_two_workers.py).
+    watermark = [0.0]
 
     @app.agent(summaries, name=f"{spec.name}-router")
     async def route(stream: Any) -> None:
@@ -305,9 +307,7 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
 
     @app.agent(by_customer, name=spec.name)
     async def stateful(stream: Any) -> None:
-        async for event in stream.events():
-            doc = event.value
-            partition = event.message.partition
+        async for doc in stream:
             customer = doc["customer_id"]
             state, seen = split_seen(table.get(customer))
             source = ""
@@ -322,8 +322,8 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
                     continue  # a summary processed before a crash or a partition move
                 summary = from_wire(doc)
                 state, signals = pillar.signals(state, summary, config)  # type: ignore[arg-type]
-                watermarks[partition] = max(watermarks.get(partition, 0.0), summary.ts)
-            _store(table, customer, with_seen(state, seen, source, partition))
+                watermark[0] = max(watermark[0], summary.ts)
+            _store(table, customer, with_seen(state, seen, source))
             await emit(signals, source)
 
     sweep = pillar.sweep
@@ -335,9 +335,9 @@ def install_pillar(app: PillarwatchApp, spec: AgentSpec, pillar: Pillar) -> None
             # Tables may be written only while processing a message of the key's partition:
             # the timer finds the customers with something due and sends each a sweep request
             # through the by-customer topic; the agent applies it there.
+            now = watermark[0]
             for customer, stored in list(table.items()):
                 state = split_seen(stored)[0]
-                now = watermarks.get(stored_partition(stored), 0.0) if stored else 0.0
                 if state is None or customer in pending or not sweep(state, now, config)[1]:
                     continue
                 pending.add(customer)
@@ -349,7 +349,6 @@ SWEEP = "sweep"  # a sweep request on a pillar's by-customer topic
 
 
 SEEN = "_seen"  # in a customer's stored state: the summaries (`summary_id`) it applied
-PARTITION = "_partition"  # and the by-customer partition it lives on, for its sweep's time
 SEEN_KEEP = 32  # per customer; a replay reaches back a few messages, not a customer's history
 
 
@@ -362,26 +361,19 @@ def summary_id(doc: Mapping[str, Any]) -> str:
 
 def split_seen(stored: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
     """The pillar's own state (what its code sees) and the summaries already applied."""
-    if stored is None or (SEEN not in stored and PARTITION not in stored):
+    if stored is None or SEEN not in stored:
         return stored, []
-    state = {k: v for k, v in stored.items() if k not in (SEEN, PARTITION)}
-    return state, list(stored.get(SEEN, []))
+    state = {k: v for k, v in stored.items() if k != SEEN}
+    return state, list(stored[SEEN])
 
 
-def stored_partition(stored: dict[str, Any]) -> int:
-    """The by-customer partition a stored state was last written from."""
-    return int(stored.get(PARTITION, 0))
-
-
-def with_seen(
-    state: dict[str, Any] | None, seen: list[str], source: str, partition: int = 0
-) -> dict[str, Any] | None:
-    """The state to store: the pillar's, plus the newest applied summary ids and the partition.
-    None (nothing to keep) stays None: a later replay of that summary then starts afresh."""
+def with_seen(state: dict[str, Any] | None, seen: list[str], source: str) -> dict[str, Any] | None:
+    """The state to store: the pillar's, plus the newest applied summary ids. None (nothing
+    to keep) stays None: a later replay of that summary then starts afresh."""
     if state is None:
         return None
     ids = [*seen, source][-SEEN_KEEP:] if source else seen
-    return {**state, SEEN: ids, PARTITION: partition}
+    return {**state, SEEN: ids} if ids else state
 
 
 def identified(signals: list[Signal], source: str) -> list[Signal]:

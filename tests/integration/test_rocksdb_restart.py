@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,11 +132,25 @@ def recovered(worker: WorkerProcess) -> bool:
     return "Worker ready" in worker.log.read_text(errors="replace") and applied(worker) is not None
 
 
+def ready_status(worker: WorkerProcess) -> int | None:
+    """HTTP status of the worker's /ready (streams/readiness.py); None before it listens."""
+    url = worker.url.replace("/metrics", "/ready")
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return None
+
+
 @dataclass
 class Replay:
     to_replay: int  # changelog records after the offsets stored in the RocksDB files
     plan: int  # the same up to the broker's reported ends: what Faust sets out to read
     applied: int  # what Faust's recovery applied
+    not_ready_seen: bool = False  # /ready answered 503 while the worker recovered
+    applied_when_ready: int = -1  # Faust's applied count at the first 200 from /ready
 
     def __str__(self) -> str:
         return f"applied {self.applied}, to replay {self.to_replay}, planned {self.plan}"
@@ -148,10 +165,21 @@ def restart(worker: WorkerProcess, tables: list[str]) -> Replay:
     plan = replay_needed(on_disk, logs, as_reported=True)
     worker.log.unlink(missing_ok=True)
     worker.start()
+    # Poll /ready until it says 200, noting whether it said 503 first, and how much of the
+    # changelog Faust had applied when it first said 200.
+    not_ready_seen, when_ready = False, None
+    deadline = time.monotonic() + 150
+    while when_ready is None and time.monotonic() < deadline:
+        status = ready_status(worker)
+        not_ready_seen |= status == 503
+        if status == 200:
+            when_ready = applied(worker)
+        time.sleep(0.05)
+    assert when_ready is not None, "/ready never said 200" + worker.log.read_text()[-3000:]
     assert wait_for(lambda: recovered(worker), timeout=150), worker.log.read_text()[-3000:]
     count = applied(worker)
     assert count is not None
-    return Replay(to_replay, plan, int(count))
+    return Replay(to_replay, plan, int(count), not_ready_seen, int(when_ready))
 
 
 def padded(worker: WorkerProcess) -> bool:
@@ -233,6 +261,10 @@ def test_restart_replays_only_what_local_state_lacks(
         assert replay.to_replay >= changelog
         # All of it, but for the broker's hidden batch tails (padding rows, see padding()).
         assert replay.plan <= replay.applied <= replay.to_replay, replay
+        # /ready: 503 while the tables were rebuilt (/metrics already answered), 200 only
+        # once Faust had applied everything it set out to read.
+        assert replay.not_ready_seen, "/ready never said 503 during a rebuild"
+        assert replay.applied_when_ready >= replay.plan, replay
         assert window_mismatches(empty, expected) == []
         assert real(waiting_gauges(empty)) == real(before)
     finally:

@@ -17,7 +17,6 @@ from streams.agents._contract import (
     SEEN,
     SEEN_KEEP,
     split_seen,
-    stored_partition,
     summary_id,
     with_seen,
 )
@@ -72,8 +71,8 @@ def test_seen_summaries_are_bounded_and_kept_out_of_the_pillars_state() -> None:
     seen: list[str] = []
     state: dict[str, object] | None = {"x": 1}
     for n in range(SEEN_KEEP + 5):
-        stored = with_seen(state, seen, f"c{n}@0", partition=3)
-        assert stored is not None and stored_partition(stored) == 3  # its sweep's clock
+        stored = with_seen(state, seen, f"c{n}@0")
+        assert stored is not None
         state, seen = split_seen(stored)
         assert state == {"x": 1}
     assert len(seen) == SEEN_KEEP and seen[-1] == f"c{SEEN_KEEP + 4}@0"

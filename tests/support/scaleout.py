@@ -74,13 +74,10 @@ def active_partitions(samples: Samples | None) -> float | None:
 def closing_contacts(records: list[Record], partitions: int = 4) -> list[Record]:
     """Contacts all in one minute after the last event of `records`: one abandoned contact for
     every queue and channel, and one per partition whose contact id and customer id both hash
-    to that partition. Every clock then reaches that minute on every worker:
-
-    - windows end at the worker's event-time clock, the newest event of its input partitions
-      (streams/clock.py), and a worker whose partitions saw the end of the stream earlier than
-      another's would end its windows a minute earlier;
-    - by-customer pillars sweep a customer by the event time of its own partition
-      (streams/agents/_contract.py), and the reference sweeps once at the stream's end.
+    to that partition (input and by-customer topics alike). Windows end at the worker's
+    event-time clock, the newest event of its input partitions (streams/clock.py): without
+    these, a worker whose partitions saw the end of the stream earlier than another's would
+    end its windows a minute earlier.
     """
     events = [orjson.loads(v) for _, v in records]
     pairs = sorted({(e["queue"], e["channel"]) for e in events if "contact_id" in e})
