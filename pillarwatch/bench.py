@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -107,6 +108,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     overrides = dict(_setting(s) for s in args.faust)
     args.workdir.mkdir(parents=True, exist_ok=True)
     ctx = runs.BenchContext(args.workdir.resolve(), args.partitions, overrides, args.timeout)
+    # Each run starts a fresh broker; RocksDB state left by an earlier bench under the same
+    # run name would hold offsets that broker never had (Faust stops with ConsistencyError).
+    for stale in sorted(ctx.workdir.glob("data-*")):
+        shutil.rmtree(stale, ignore_errors=True)
     ctx.profile = args.profile.resolve() if args.profile else None
     ctx.store = args.store
     records = runs.simulated_stream(args.events, args.seed)

@@ -144,10 +144,12 @@ def bench_settings(
     )
 
 
-def with_port(settings: Settings) -> Settings:
-    """The same settings with another free web port (a second worker on this host)."""
+def with_port(settings: Settings, worker: int = 1) -> Settings:
+    """The same settings with another free web port and data dir (worker `worker` on this
+    host): two RocksDB stores cannot share one directory (each database takes a lock)."""
     values = {k: getattr(settings, k) for k in settings.__dataclass_fields__}
     values["web_port"] = free_port()
+    values["data_dir"] = settings.data_dir.with_name(f"{settings.data_dir.name}-w{worker}")
     return Settings(**values)
 
 

@@ -216,7 +216,7 @@ def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> Pipe
         procs = [
             Proc(
                 "pillarwatch.bench_worker",
-                settings if i == 0 else with_port(settings),
+                settings if i == 0 else with_port(settings, i),
                 ctx.workdir / f"{name}-w{i}.log",
                 overrides_arg(ctx.overrides),
             ).start()
