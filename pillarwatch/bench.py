@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pillarwatch import bench_runs as runs
+from pillarwatch.bench_procs import load, measure_and_write
 
 __all__ = ["GOALS", "main"]
 
@@ -85,16 +83,12 @@ def _setting(text: str) -> tuple[str, Any]:
         return key, raw
 
 
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 def _median(label: str, repeat: int, run: Callable[[], T], figure: Callable[[T], float]) -> T:
     """Run `repeat` times; return the run with the median figure; print each."""
     done: list[T] = []
     for i in range(repeat):
         result = run()
-        print(f"  {label} run {i + 1}/{repeat}: {figure(result):,.1f}  load {_load()}", flush=True)
+        print(f"  {label} run {i + 1}/{repeat}: {figure(result):,.1f}  load {load()}", flush=True)
         done.append(result)
     ordered = sorted(done, key=figure)
     return ordered[(len(ordered) - 1) // 2]
@@ -118,7 +112,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, float] = {}
     detail: dict[str, Any] = {}
     rate: float | None = None
-    print(f"bench: {len(records)} events, seed {args.seed}, load {_load()}", flush=True)
+    print(f"bench: {len(records)} events, seed {args.seed}, load {load()}", flush=True)
 
     if "consumer" in only:
         figures["bare_consumer_events_per_s"] = _median(
@@ -210,23 +204,7 @@ def table(result: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    started = time.monotonic()
-    load_before = _load()
-    result = measure(args)
-    result["machine"] = {
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "load_before": load_before,
-        "load_after": _load(),
-        "seconds": time.monotonic() - started,
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(table(result))
-    print(f"written: {args.out}")
-    return 0
+    return measure_and_write(lambda: measure(args), table, args.out)
 
 
 if __name__ == "__main__":

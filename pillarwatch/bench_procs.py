@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pillarwatch.broker import EmbeddedBroker, free_port
 from pillarwatch.scrape import Samples, fetch, parse
@@ -18,6 +22,8 @@ __all__ = [
     "Proc",
     "bench_settings",
     "cpu_seconds",
+    "load",
+    "measure_and_write",
     "metric_total",
     "overrides_arg",
     "rss_bytes",
@@ -155,3 +161,32 @@ def with_port(settings: Settings, worker: int = 1) -> Settings:
 
 def overrides_arg(overrides: dict[str, object]) -> list[str]:
     return [json.dumps(overrides)] if overrides else []
+
+
+def load() -> list[float]:
+    """The 1, 5 and 15 minute load averages, printed next to every figure."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def measure_and_write(
+    measure: Callable[[], dict[str, Any]], table: Callable[[dict[str, Any]], str], out: Path
+) -> int:
+    """Run a benchmark, add the machine and the load around it, write the JSON, print the
+    table (the `main` of every `pillarwatch bench*` command)."""
+    started = time.monotonic()
+    load_before = load()
+    result = measure()
+    result["machine"] = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_before": load_before,
+        "load_after": load(),
+        "seconds": time.monotonic() - started,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(table(result))
+    print(f"written: {out}")
+    return 0

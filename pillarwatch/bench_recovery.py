@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import signal
 import sys
@@ -34,7 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from pillarwatch import bench_runs as runs
-from pillarwatch.bench_procs import Proc, bench_settings, metric_total, rss_bytes
+from pillarwatch.bench_procs import (
+    Proc,
+    bench_settings,
+    load,
+    measure_and_write,
+    metric_total,
+    rss_bytes,
+)
 from pillarwatch.broker import EmbeddedBroker
 from pillarwatch.changelog_state import read_changelogs, replay_needed, stored_offsets
 from pillarwatch.recovery_worker import APPLIED_METRIC
@@ -68,10 +73,6 @@ class Restart:
     changelog_records: int
     rss_mb: float
     load: list[float]
-
-
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def _log_time(line: str) -> float:
@@ -164,7 +165,7 @@ class Bench:
             records_applied=int(metric_total(proc.samples(), f"{APPLIED_METRIC}_total")),
             changelog_records=changelogs,
             rss_mb=rss_bytes(proc.pid) / MB,
-            load=_load(),
+            load=load(),
         )
         print(f"  {scenario}: {_row(result)}", flush=True)
         return proc, result
@@ -198,7 +199,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         opened = runs._open_contacts(n + k)
         runs._produce(settings, warmup)
 
-        print(f"build: {n:,} open contacts, {q} queues, load {_load()}", flush=True)
+        print(f"build: {n:,} open contacts, {q} queues, load {load()}", flush=True)
         proc, _ = b.start(settings, "build")
         b.settle(proc, len(warmup))
         idle = rss_bytes(proc.pid)
@@ -218,7 +219,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         figures["rss_mb_with_state"] = with_queues / MB
         print(
             f"  RSS idle {idle / MB:.1f} MB, with {n:,} open {with_open / MB:.1f} MB, with {q} "
-            f"queues {with_queues / MB:.1f} MB  load {_load()}",
+            f"queues {with_queues / MB:.1f} MB  load {load()}",
             flush=True,
         )
         proc.stop(timeout=120)
@@ -311,23 +312,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    started = time.monotonic()
-    load_before = _load()
-    result = measure(args)
-    result["machine"] = {
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "load_before": load_before,
-        "load_after": _load(),
-        "seconds": time.monotonic() - started,
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(table(result))
-    print(f"written: {args.out}")
-    return 0
+    return measure_and_write(lambda: measure(args), table, args.out)
 
 
 if __name__ == "__main__":
