@@ -44,10 +44,10 @@ test-fast: $(STAMP)
 # The dashboards JSON, and the alert rules the agent modules declare (streams/agents/*.py ALERTS).
 dashboards: $(STAMP)
 	$(VENV)/bin/pillarwatch dashboards build
-	$(PY) -c 'import sys; from streams.agents._contract import collect_alert_rules; sys.stdout.write(collect_alert_rules())' > alerts/rules/agents.rules.yml
+	$(PY) -c 'import sys; from pillarwatch.streams.agents._contract import collect_alert_rules; sys.stdout.write(collect_alert_rules())' > alerts/rules/agents.rules.yml
 
 bench: $(STAMP)
-	$(PY) -m pillarwatch.bench $(ARGS)
+	$(PY) -m benchmarks.pipeline $(ARGS)
 
 # Re-runs the incident end-to-end test and redraws the README's picture from its Prometheus data.
 incident-plot: $(STAMP) system-deps
@@ -58,16 +58,16 @@ soak: $(STAMP)
 	PYTHONPATH=. $(PY) -m tests.soak --days 7 $(ARGS)
 
 markers-eval: $(STAMP)
-	$(PY) -m models.marker_eval
+	$(PY) -m pillarwatch markers
 
 markers-bench: $(STAMP)
-	$(PY) -m models.marker_eval --bench
+	$(PY) -m pillarwatch markers --bench
 
 bench-ingest: $(STAMP)
-	$(PY) -m pillarwatch.ingest.bench $(ARGS)
+	$(PY) -m benchmarks.ingest $(ARGS)
 
 bench-staffing: $(STAMP)
-	$(PY) -m models.staffing_bench $(ARGS)
+	$(PY) -m benchmarks.staffing $(ARGS)
 
 alerts-check: system-deps
 	promtool check rules alerts/rules/*.yml && cd alerts/tests && promtool test rules *.test.yml
@@ -83,4 +83,4 @@ clean:
 # RocksDB worker memory and restart recovery: 100k open contacts (docs/deploy.md, "RocksDB").
 .PHONY: bench-recovery
 bench-recovery: $(STAMP)
-	$(PY) -m pillarwatch.bench_recovery $(ARGS)
+	$(PY) -m benchmarks.recovery $(ARGS)

@@ -2,6 +2,6 @@
 
 import sys
 
-from dashboards.cli import main
+from pillarwatch.dashboards.cli import main
 
 sys.exit(main())

@@ -7,9 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from dashboards.push import PushError, push_dashboards
-from dashboards.render import DEFAULT_OUT, render_all, write_all
-from dashboards.targets import TargetsError, load_targets
+from pillarwatch.dashboards.push import PushError, push_dashboards
+from pillarwatch.dashboards.render import DEFAULT_OUT, render_all, write_all
+from pillarwatch.dashboards.targets import TargetsError, load_targets
 
 __all__ = ["main"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_b
 from grafana_foundation_sdk.builders import timeseries
 
-from dashboards.panels import channel_variable, query, queue_variable, timeseries_panel
-from dashboards.targets import WallboardTargets
-from streams.agents._contract import collect_panels
+from pillarwatch.dashboards.panels import channel_variable, query, queue_variable, timeseries_panel
+from pillarwatch.dashboards.targets import WallboardTargets
+from pillarwatch.streams.agents._contract import collect_panels
 
 __all__ = ["UID", "build"]
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from grafana_foundation_sdk.builders import dashboard as dashboard_b
 from grafana_foundation_sdk.builders import stat, timeseries
 
-from dashboards.panels import (
+from pillarwatch.dashboards.panels import (
     JOB,
     query,
     stat_tile,
@@ -16,7 +16,7 @@ from dashboards.panels import (
     thresholds_lower_is_better,
     timeseries_panel,
 )
-from dashboards.targets import WallboardTargets
+from pillarwatch.dashboards.targets import WallboardTargets
 
 __all__ = ["UID", "build"]
 

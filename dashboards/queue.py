@@ -8,14 +8,14 @@ from collections.abc import Callable
 from grafana_foundation_sdk.builders import dashboard as dashboard_b
 from grafana_foundation_sdk.builders import heatmap, timeseries
 
-from dashboards.panels import (
+from pillarwatch.dashboards.panels import (
     channel_variable,
     heatmap_panel,
     query,
     queue_variable,
     timeseries_panel,
 )
-from dashboards.targets import WallboardTargets
+from pillarwatch.dashboards.targets import WallboardTargets
 
 __all__ = ["UID", "build"]
 

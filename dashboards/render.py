@@ -10,8 +10,8 @@ from typing import Any
 
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from dashboards import pillars, pipeline, queue, wallboard
-from dashboards.targets import WallboardTargets
+from pillarwatch.dashboards import pillars, pipeline, queue, wallboard
+from pillarwatch.dashboards.targets import WallboardTargets
 
 __all__ = ["BUILDERS", "DEFAULT_OUT", "render_all", "to_json", "write_all"]
 

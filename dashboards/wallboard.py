@@ -10,14 +10,14 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_b
 from grafana_foundation_sdk.builders import stat
 
-from dashboards.panels import (
+from pillarwatch.dashboards.panels import (
     query,
     queue_variable,
     stat_tile,
     thresholds_higher_is_better,
     thresholds_lower_is_better,
 )
-from dashboards.targets import WallboardTargets
+from pillarwatch.dashboards.targets import WallboardTargets
 
 __all__ = ["UID", "build"]
 

@@ -13,9 +13,9 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from models.contact import Outcome, Summary, Survey
-from models.journeys import JOURNEY_FIELDS, JourneyDelta
-from models.markers import APOLOGY, COMPLAINT
+from pillarwatch.models.contact import Outcome, Summary, Survey
+from pillarwatch.models.journeys import JOURNEY_FIELDS, JourneyDelta
+from pillarwatch.models.markers import APOLOGY, COMPLAINT
 
 __all__ = ["FIELDS", "IDX", "WIDTH", "Item", "increments", "minute_of", "window_sum"]
 

@@ -26,9 +26,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from models.config import Config
-from models.events import Event
-from models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
+from pillarwatch.models.config import Config
+from pillarwatch.models.events import Event
+from pillarwatch.models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
 
 __all__ = [
     "ContactState",

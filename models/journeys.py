@@ -23,7 +23,7 @@ import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
-from models.contact import Summary
+from pillarwatch.models.contact import Summary
 
 __all__ = [
     "JOURNEY_FIELDS",

@@ -1,8 +1,8 @@
 """Precision and recall of models.markers on the labelled sets, and a speed benchmark.
 
-    python -m models.marker_eval                 # table per language and marker, all and holdout
-    python -m models.marker_eval --errors --split dev   # what the dev split gets wrong
-    python -m models.marker_eval --bench         # ns per message of detect()
+    pillarwatch markers# table per language and marker, all and holdout
+    pillarwatch markers--errors --split dev   # what the dev split gets wrong
+    pillarwatch markers--bench         # ns per message of detect()
 
 A marker is scored only where it counts: complaint on customer messages, apology and empathy on
 agent messages (the stream applies the same rule). The exit status is 1 when any language and
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
+from pillarwatch.models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
 
 __all__ = ["DEFAULT_DATA", "TARGET", "Counts", "Example", "load_sets", "main", "score"]
 
@@ -159,7 +159,9 @@ def _bench(sets: dict[str, list[Example]], repeats: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.marker_eval", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m pillarwatch.models.marker_eval", description=__doc__
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of <lang>.jsonl")
     parser.add_argument("--split", choices=("all", "dev", "holdout"), default="all")
     parser.add_argument("--errors", action="store_true", help="list false positives/negatives")

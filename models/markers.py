@@ -206,7 +206,7 @@ def _build(
 
 
 def _load_sources() -> dict[str, dict[str, dict[str, object]]]:
-    folder = resources.files("models") / "lexicons"
+    folder = resources.files("pillarwatch.models") / "lexicons"
     sources = {}
     for item in sorted(folder.iterdir(), key=lambda t: t.name):
         if item.name.endswith(".toml"):

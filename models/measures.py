@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.buckets import IDX, Vector
+from pillarwatch.models.buckets import IDX, Vector
 
 __all__ = ["Measures", "measures"]
 

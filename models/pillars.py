@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from models.config import Targets
-from models.measures import Measures
+from pillarwatch.models.config import Targets
+from pillarwatch.models.measures import Measures
 
 __all__ = ["PillarScore", "components", "pillar_scores", "weighted_score"]
 

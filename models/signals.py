@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from models.config import Config, Targets
-from models.contact import Summary
-from models.pillars import weighted_score
+from pillarwatch.models.config import Config, Targets
+from pillarwatch.models.contact import Summary
+from pillarwatch.models.pillars import weighted_score
 
 __all__ = [
     "Pillar",

@@ -11,7 +11,7 @@ waiting probability is not a probability once traffic reaches the agents present
 10 Erlangs on 9 agents), its search for the required positions starts at round(A + 1) and so can
 skip the right answer by one, and it has no speed of answer. The formulas are a few lines; the
 tests check this code against pyworkforce over a grid where both are defined, and
-`python -m models.staffing_bench` compares their cost.
+`python -m benchmarks.staffing` compares their cost.
 
 Units: seconds and contacts per second throughout.
 """

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from models.contact import Outcome, Summary, Survey
-from models.journeys import JourneyDelta
-from models.signals import Signal
-from models.staffing import AgentStateChange
+from pillarwatch.models.contact import Outcome, Summary, Survey
+from pillarwatch.models.journeys import JourneyDelta
+from pillarwatch.models.signals import Signal
+from pillarwatch.models.staffing import AgentStateChange
 
 __all__ = ["WireItem", "from_wire", "to_wire", "wire_key"]
 

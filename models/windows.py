@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from models.buckets import window_sum
-from models.config import Config
-from models.measures import Measures, measures
-from models.pillars import PillarScore, pillar_scores
+from pillarwatch.models.buckets import window_sum
+from pillarwatch.models.config import Config
+from pillarwatch.models.measures import Measures, measures
+from pillarwatch.models.pillars import PillarScore, pillar_scores
 
 __all__ = ["RETAIN_MINUTES", "WINDOW_MINUTES", "WindowResult", "evaluate"]
 

@@ -9,19 +9,18 @@ import sys
 import time
 from pathlib import Path
 
-from models.simulation import Simulation, iso
-from streams.settings import Settings, SettingsError
+from pillarwatch.models.simulation import Simulation, iso
+from pillarwatch.streams.settings import Settings, SettingsError
 
 __all__ = ["main"]
 
 # Subcommands that hand their arguments to another module's main(argv).
 _DELEGATED = {
-    "dashboards": ("dashboards.cli", "build or push the Grafana dashboards"),
-    "markers": ("models.marker_eval", "marker lexicons: precision/recall per language"),
+    "dashboards": ("pillarwatch.dashboards.cli", "build or push the Grafana dashboards"),
+    "markers": ("pillarwatch.models.marker_eval", "marker lexicons: precision/recall per language"),
     "top": ("pillarwatch.top", "a live wallboard in the terminal"),
     "ingest": ("pillarwatch.ingest.cli", "receive events from contact-centre platforms"),
     "new-agent": ("pillarwatch.new_agent", "write a skeleton stream agent and its test"),
-    "bench": ("pillarwatch.bench", "benchmark: bare client, bare Faust, pipeline, latency"),
 }
 
 
@@ -90,7 +89,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _simulate(settings: Settings, args: argparse.Namespace) -> int:
-    from models.events import parse_ts
+    from pillarwatch.models.events import parse_ts
     from pillarwatch.produce import Traffic, produce
 
     end = time.time()

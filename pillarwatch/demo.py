@@ -11,12 +11,12 @@ import sys
 import tempfile
 import time
 
-from models.simulation import Simulation
 from pillarwatch.broker import EmbeddedBroker
+from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import Traffic, produce
 from pillarwatch.scrape import Samples, fetch, parse
-from streams.settings import Settings
-from streams.topics import ensure_topics
+from pillarwatch.streams.settings import Settings
+from pillarwatch.streams.topics import ensure_topics
 
 __all__ = ["run_demo", "summary_line"]
 

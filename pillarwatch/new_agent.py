@@ -31,13 +31,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from models.config import Config, Targets
-from models.contact import Summary
-from models.signals import Pillar, Signal, State, clamp100, ratio
-from streams.agents._contract import AgentSpec, install_pillar
+from pillarwatch.models.config import Config, Targets
+from pillarwatch.models.contact import Summary
+from pillarwatch.models.signals import Pillar, Signal, State, clamp100, ratio
+from pillarwatch.streams.agents._contract import AgentSpec, install_pillar
 
 if TYPE_CHECKING:
-    from streams.app import PillarwatchApp
+    from pillarwatch.streams.app import PillarwatchApp
 
 __all__ = ["ALERTS", "PANELS", "PILLAR", "SPEC", "install"]
 
@@ -98,9 +98,9 @@ from __future__ import annotations
 
 import asyncio
 
-from models.config import Config, Targets
-from streams.agents import {name}
-from streams.testing import AgentHarness
+from pillarwatch.models.config import Config, Targets
+from pillarwatch.streams.agents import {name}
+from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import summary, volume
 
 

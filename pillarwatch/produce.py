@@ -12,10 +12,10 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from models.events import parse_ts
-from models.simulation import Simulation
-from streams.settings import Settings
-from streams.topics import bootstrap_servers, ensure_topics
+from pillarwatch.models.events import parse_ts
+from pillarwatch.models.simulation import Simulation
+from pillarwatch.streams.settings import Settings
+from pillarwatch.streams.topics import bootstrap_servers, ensure_topics
 
 __all__ = ["Traffic", "jsonl_records", "produce"]
 

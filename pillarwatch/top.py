@@ -29,7 +29,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from models.staffing import PRESENT_STATES
+from pillarwatch.models.staffing import PRESENT_STATES
 
 __all__ = ["DEFAULT_URL", "QueueRow", "fetch", "main", "render", "rows_from_metrics"]
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from faust.worker import Worker
 
-from streams.app import create_app
-from streams.settings import Settings
-from streams.topics import ensure_topics
+from pillarwatch.streams.app import create_app
+from pillarwatch.streams.settings import Settings
+from pillarwatch.streams.topics import ensure_topics
 
 __all__ = ["run_worker"]
 

@@ -9,12 +9,12 @@ import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
-from pillarwatch.rocksdb_options import table_options
-from streams.agents import install_all
-from streams.clock import StreamClock
-from streams.metrics import Metrics, ScrapeCollector, partition_gauges
-from streams.readiness import install_readiness
-from streams.settings import Settings
+from pillarwatch.streams.agents import install_all
+from pillarwatch.streams.clock import StreamClock
+from pillarwatch.streams.metrics import Metrics, ScrapeCollector, partition_gauges
+from pillarwatch.streams.readiness import install_readiness
+from pillarwatch.streams.rocksdb_options import table_options
+from pillarwatch.streams.settings import Settings
 
 __all__ = ["PillarwatchApp", "broker_options", "create_app"]
 

@@ -10,7 +10,7 @@ windows at the newest minute of the worker's own queues instead would leave a qu
 
 from __future__ import annotations
 
-from models.buckets import minute_of
+from pillarwatch.models.buckets import minute_of
 
 __all__ = ["StreamClock"]
 

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from models.catalogue import ALLOWED_LABELS, MetricSpec, spec
+from pillarwatch.models.catalogue import ALLOWED_LABELS, MetricSpec, spec
 
 __all__ = ["Metrics", "ScrapeCollector", "counter", "gauge_family", "partition_gauges"]
 

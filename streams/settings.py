@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.config import Config, ConfigError, load_config
+from pillarwatch.models.config import Config, ConfigError, load_config
 
 __all__ = ["Settings", "SettingsError"]
 
@@ -109,7 +109,7 @@ class Settings:
             values["log_level"] = level
         if env.get("PILLARWATCH_CONFIG"):
             values["config_path"] = Path(env["PILLARWATCH_CONFIG"])
-        from pillarwatch.kafka_security import broker_security_from_env
+        from pillarwatch.streams.kafka_security import broker_security_from_env
 
         try:
             values["broker_credentials"] = broker_security_from_env(env)
@@ -164,6 +164,8 @@ def _store(value: str) -> str:
 
 def _register_agent_pillars() -> None:
     """Pillars contributed by agent modules must be known before `[weights.<pillar>]` is read."""
-    from streams.agents._contract import register_pillars  # late: agents import settings' users
+    from pillarwatch.streams.agents._contract import (
+        register_pillars,  # late: agents import settings' users
+    )
 
     register_pillars()

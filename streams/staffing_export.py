@@ -6,12 +6,12 @@ from collections.abc import Iterator, Sequence
 
 from prometheus_client.core import GaugeMetricFamily
 
-from models.buckets import IDX, window_sum
-from models.catalogue import spec
-from models.config import Config
-from models.staffing import AGENT_STATES, gauge_values, queue_staffing
-from models.windows import WindowResult
-from streams.metrics import gauge_family
+from pillarwatch.models.buckets import IDX, window_sum
+from pillarwatch.models.catalogue import spec
+from pillarwatch.models.config import Config
+from pillarwatch.models.staffing import AGENT_STATES, gauge_values, queue_staffing
+from pillarwatch.models.windows import WindowResult
+from pillarwatch.streams.metrics import gauge_family
 
 __all__ = ["staffing_samples"]
 

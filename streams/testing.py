@@ -24,10 +24,10 @@ from unittest import mock
 
 from prometheus_client import CollectorRegistry
 
-from models.signals import Signal
-from models.summaries import WireItem, from_wire, to_wire, wire_key
-from streams.app import PillarwatchApp, create_app
-from streams.settings import Settings
+from pillarwatch.models.signals import Signal
+from pillarwatch.models.summaries import WireItem, from_wire, to_wire, wire_key
+from pillarwatch.streams.app import PillarwatchApp, create_app
+from pillarwatch.streams.settings import Settings
 
 __all__ = ["AgentHarness", "Sent"]
 

@@ -12,7 +12,7 @@ import asyncio
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-from streams.settings import Settings, SettingsError
+from pillarwatch.streams.settings import Settings, SettingsError
 
 __all__ = ["bootstrap_servers", "ensure_topics"]
 

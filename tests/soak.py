@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import orjson
 
-from models.events import parse_ts
-from models.simulation import Simulation
-from models.windows import RETAIN_MINUTES
-from streams.settings import Settings
-from streams.testing import AgentHarness
+from pillarwatch.models.events import parse_ts
+from pillarwatch.models.simulation import Simulation
+from pillarwatch.models.windows import RETAIN_MINUTES
+from pillarwatch.streams.settings import Settings
+from pillarwatch.streams.testing import AgentHarness
 
 START = parse_ts("2026-03-02T00:00:00Z")
 HOUR = 3600.0

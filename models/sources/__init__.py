@@ -5,7 +5,7 @@ A mapping never raises on bad input: everything it does not turn into an event c
 as an `Unmapped` with a short, label-safe reason code (see docs/sources.md).
 """
 
-from models.sources.common import (
+from pillarwatch.models.sources.common import (
     CHANNELS,
     MappingOptions,
     MappingResult,

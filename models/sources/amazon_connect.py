@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from models.sources.common import (
+from pillarwatch.models.sources.common import (
     DEFAULT_OPTIONS,
     MappingOptions,
     MappingResult,

@@ -8,7 +8,7 @@ a keyed hash customer id only when a salt is configured.
 
 from __future__ import annotations
 
-from models.sources.common import (
+from pillarwatch.models.sources.common import (
     DEFAULT_OPTIONS,
     MappingOptions,
     MappingResult,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.sources.common import (
+from pillarwatch.models.sources.common import (
     DEFAULT_OPTIONS,
     MappingOptions,
     MappingResult,

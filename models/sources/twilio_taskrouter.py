@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from models.sources.common import (
+from pillarwatch.models.sources.common import (
     DEFAULT_OPTIONS,
     MappingOptions,
     MappingResult,

@@ -20,17 +20,17 @@ import orjson
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from models.sources import (
+from pillarwatch.ingest.metrics import IngestMetrics
+from pillarwatch.ingest.producer import BrokerUnavailable, DeadLetter, EventProducer
+from pillarwatch.ingest.settings import IngestSettings
+from pillarwatch.ingest.twilio_signature import validate
+from pillarwatch.models.sources import (
     MappingOptions,
     MappingResult,
     amazon_connect,
     genesys_cloud,
     twilio_taskrouter,
 )
-from pillarwatch.ingest.metrics import IngestMetrics
-from pillarwatch.ingest.producer import BrokerUnavailable, DeadLetter, EventProducer
-from pillarwatch.ingest.settings import IngestSettings
-from pillarwatch.ingest.twilio_signature import validate
 
 __all__ = ["make_app"]
 

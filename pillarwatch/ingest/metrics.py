@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
 
-from models.sources import MappingResult
-from streams.metrics import counter
+from pillarwatch.models.sources import MappingResult
+from pillarwatch.streams.metrics import counter
 
 __all__ = ["IngestMetrics"]
 

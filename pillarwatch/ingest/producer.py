@@ -18,7 +18,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from models.sources.common import Event
+from pillarwatch.models.sources.common import Event
 
 __all__ = ["BrokerUnavailable", "DeadLetter", "EventProducer"]
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from models.sources import MappingOptions, asterisk_queue_log
 from pillarwatch.ingest.metrics import IngestMetrics
 from pillarwatch.ingest.producer import BrokerUnavailable, DeadLetter, EventProducer
+from pillarwatch.models.sources import MappingOptions, asterisk_queue_log
 
 __all__ = ["Position", "QueueLogFollower"]
 

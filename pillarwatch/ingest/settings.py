@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.sources import MappingOptions
+from pillarwatch.models.sources import MappingOptions
 
 __all__ = ["IngestSettings", "bootstrap_servers"]
 

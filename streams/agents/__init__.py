@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from streams.app import PillarwatchApp
+    from pillarwatch.streams.app import PillarwatchApp
 
 __all__ = ["discover", "install_all"]
 

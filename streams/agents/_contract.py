@@ -19,13 +19,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
-from models.catalogue import ALLOWED_LABELS, CATALOGUE
-from models.config import DEFAULT_WEIGHTS, register_pillar
-from models.signals import Pillar, Signal
-from models.summaries import from_wire, to_wire, wire_key
+from pillarwatch.models.catalogue import ALLOWED_LABELS, CATALOGUE
+from pillarwatch.models.config import DEFAULT_WEIGHTS, register_pillar
+from pillarwatch.models.signals import Pillar, Signal
+from pillarwatch.models.summaries import from_wire, to_wire, wire_key
 
 if TYPE_CHECKING:
-    from streams.app import PillarwatchApp
+    from pillarwatch.streams.app import PillarwatchApp
 
 __all__ = [
     "AgentSpec",
@@ -162,7 +162,7 @@ def _alert_problems(rule: Any, spec: AgentSpec) -> list[str]:
 
 
 def _modules() -> list[ModuleType]:
-    from streams.agents import discover
+    from pillarwatch.streams.agents import discover
 
     return discover()
 

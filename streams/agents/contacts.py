@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from faust.types import StreamT
 from prometheus_client.core import GaugeMetricFamily
 
-from models.catalogue import spec
-from models.contact import (
+from pillarwatch.models.catalogue import spec
+from pillarwatch.models.contact import (
     ContactState,
     Outcome,
     Summary,
@@ -32,15 +32,15 @@ from models.contact import (
     relevant_markers,
     survey,
 )
-from models.dedupe import RecentIds
-from models.events import Event, Rejection, decode
-from models.staffing import AgentStateChange
-from models.summaries import to_wire, wire_key
-from streams.agents._contract import AgentSpec
-from streams.metrics import ScrapeCollector, gauge_family
+from pillarwatch.models.dedupe import RecentIds
+from pillarwatch.models.events import Event, Rejection, decode
+from pillarwatch.models.staffing import AgentStateChange
+from pillarwatch.models.summaries import to_wire, wire_key
+from pillarwatch.streams.agents._contract import AgentSpec
+from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
 
 if TYPE_CHECKING:
-    from streams.app import PillarwatchApp
+    from pillarwatch.streams.app import PillarwatchApp
 
 __all__ = ["SPEC", "SWEEP_LIMIT", "install", "load_state", "store_state"]
 

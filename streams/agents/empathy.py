@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from models.config import Config
-from models.contact import Summary
-from models.markers import COMPLAINT
-from models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
-from streams.agents._contract import AgentSpec, install_pillar, ratio_below_ticket
+from pillarwatch.models.config import Config
+from pillarwatch.models.contact import Summary
+from pillarwatch.models.markers import COMPLAINT
+from pillarwatch.models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
+from pillarwatch.streams.agents._contract import AgentSpec, install_pillar, ratio_below_ticket
 
 if TYPE_CHECKING:
-    from streams.app import PillarwatchApp
+    from pillarwatch.streams.app import PillarwatchApp
 
 __all__ = ["ALERTS", "EMPATHY_WITHIN_SECONDS", "PANELS", "PILLAR", "SPEC", "install"]
 

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import StreamT
 
-from models.contact import Summary
-from models.journeys import JourneyState, add_contact, deltas, from_summary
-from models.summaries import from_wire, to_wire, wire_key
-from streams.agents._contract import AgentSpec
+from pillarwatch.models.contact import Summary
+from pillarwatch.models.journeys import JourneyState, add_contact, deltas, from_summary
+from pillarwatch.models.summaries import from_wire, to_wire, wire_key
+from pillarwatch.streams.agents._contract import AgentSpec
 
 if TYPE_CHECKING:
-    from streams.app import PillarwatchApp
+    from pillarwatch.streams.app import PillarwatchApp
 
 __all__ = ["SPEC", "install"]
 
@@ -28,7 +28,7 @@ SPEC = AgentSpec(
     consumes="summaries",
     tables={
         "journeys": "per customer, contacts within twice the repeat window, at most "
-        "models.journeys.MAX_CONTACTS of them",
+        "pillarwatch.models.journeys.MAX_CONTACTS of them",
     },
     # Its figures are corrections added by the measures agent, which exports them.
     metrics=("pillarwatch_repeat_contact_ratio", "pillarwatch_first_contact_resolution_ratio"),

@@ -22,21 +22,21 @@ from typing import TYPE_CHECKING, Any
 from faust.types import StreamT
 from prometheus_client.core import GaugeMetricFamily
 
-from models.buckets import WIDTH, Item, increments, minute_of
-from models.catalogue import spec
-from models.config import Config
-from models.contact import Outcome, Summary, Survey
-from models.journeys import JourneyDelta
-from models.signals import PillarResult, Signal, evaluate_signals
-from models.staffing import AgentStateChange
-from models.summaries import SEP, from_wire
-from models.windows import RETAIN_MINUTES, WINDOW_MINUTES, WindowResult, evaluate
-from streams.agents._contract import AgentSpec, pillars
-from streams.metrics import ScrapeCollector, gauge_family
-from streams.staffing_export import staffing_samples
+from pillarwatch.models.buckets import WIDTH, Item, increments, minute_of
+from pillarwatch.models.catalogue import spec
+from pillarwatch.models.config import Config
+from pillarwatch.models.contact import Outcome, Summary, Survey
+from pillarwatch.models.journeys import JourneyDelta
+from pillarwatch.models.signals import PillarResult, Signal, evaluate_signals
+from pillarwatch.models.staffing import AgentStateChange
+from pillarwatch.models.summaries import SEP, from_wire
+from pillarwatch.models.windows import RETAIN_MINUTES, WINDOW_MINUTES, WindowResult, evaluate
+from pillarwatch.streams.agents._contract import AgentSpec, pillars
+from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
+from pillarwatch.streams.staffing_export import staffing_samples
 
 if TYPE_CHECKING:
-    from streams.app import PillarwatchApp
+    from pillarwatch.streams.app import PillarwatchApp
 
 __all__ = [
     "MEASURE_GAUGES",

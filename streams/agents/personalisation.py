@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from models.config import Config
-from models.contact import Summary
-from models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
-from streams.agents._contract import AgentSpec, install_pillar
+from pillarwatch.models.config import Config
+from pillarwatch.models.contact import Summary
+from pillarwatch.models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
+from pillarwatch.streams.agents._contract import AgentSpec, install_pillar
 
 if TYPE_CHECKING:
-    from streams.app import PillarwatchApp
+    from pillarwatch.streams.app import PillarwatchApp
 
 __all__ = ["ALERTS", "PANELS", "PILLAR", "SPEC", "install"]
 

@@ -23,9 +23,9 @@ from typing import Any, TypeVar
 
 import yaml
 
-from dashboards.render import render_all
-from dashboards.targets import WallboardTargets
 from pillarwatch.alertmanager_config import render
+from pillarwatch.dashboards.render import render_all
+from pillarwatch.dashboards.targets import WallboardTargets
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = sorted((ROOT / "alerts" / "rules").glob("*.yml"))

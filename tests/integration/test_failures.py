@@ -19,13 +19,13 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from models.config import Config
-from models.reference import reference
 from pillarwatch.broker import EmbeddedBroker
+from pillarwatch.models.config import Config
 from pillarwatch.produce import produce
-from streams.topics import bootstrap_servers
+from pillarwatch.streams.topics import bootstrap_servers
 from tests.support.brokers import private_broker
 from tests.support.expected import START, converge, stream
+from tests.support.reference import reference
 from tests.support.worker import WorkerProcess, total, wait_for, worker_env
 
 pytestmark = pytest.mark.integration

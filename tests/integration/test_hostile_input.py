@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from models.config import Config
-from models.events import Rejection, decode
-from models.reference import reference
 from pillarwatch.broker import EmbeddedBroker
+from pillarwatch.models.config import Config
+from pillarwatch.models.events import Rejection, decode
 from pillarwatch.produce import produce
 from tests.integration.test_pipeline import _mismatches
 from tests.support.brokers import private_broker
 from tests.support.hostile import corpus
 from tests.support.kafka import read_topic
+from tests.support.reference import reference
 from tests.support.worker import WorkerProcess, total, wait_for, worker_env
 
 pytestmark = pytest.mark.integration

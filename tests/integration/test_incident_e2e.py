@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from models.simulation import QueueProfile, Simulation
 from pillarwatch.broker import EmbeddedBroker
+from pillarwatch.models.simulation import QueueProfile, Simulation
 from pillarwatch.produce import Traffic
-from streams.topics import bootstrap_servers, ensure_topics
+from pillarwatch.streams.topics import bootstrap_servers, ensure_topics
 from tests.integration.monitoring_stack import (
     alertmanager,
     alertmanager_config,

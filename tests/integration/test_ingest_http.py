@@ -12,11 +12,11 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from models.sources import amazon_connect, genesys_cloud, twilio_taskrouter
 from pillarwatch.broker import EmbeddedBroker, free_port
 from pillarwatch.ingest.http import make_app
 from pillarwatch.ingest.settings import IngestSettings
 from pillarwatch.ingest.twilio_signature import compute_signature
+from pillarwatch.models.sources import amazon_connect, genesys_cloud, twilio_taskrouter
 from tests.integration._ingest_support import read_topic, unique_topic
 from tests.unit._fixtures import FIXTURES, load_form, load_json
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from models.sources.asterisk_queue_log import map_event
 from pillarwatch.broker import EmbeddedBroker
 from pillarwatch.ingest.producer import EventProducer
 from pillarwatch.ingest.queue_log_follower import Position, QueueLogFollower
+from pillarwatch.models.sources.asterisk_queue_log import map_event
 from tests.integration._ingest_support import read_topic, unique_topic
 from tests.unit._fixtures import load_lines
 

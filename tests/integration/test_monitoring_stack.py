@@ -20,7 +20,7 @@ import pytest
 from faust.sensors.prometheus import FaustMetrics
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from models.catalogue import CATALOGUE
+from pillarwatch.models.catalogue import CATALOGUE
 from tests.integration.monitoring_stack import (
     alertmanager,
     alertmanager_config,

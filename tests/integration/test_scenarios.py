@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from models.events import parse_ts
 from pillarwatch.broker import EmbeddedBroker
+from pillarwatch.models.events import parse_ts
 from pillarwatch.produce import produce
 from tests.support.worker import WorkerProcess, value, wait_for, worker_env
 

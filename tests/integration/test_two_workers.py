@@ -65,14 +65,14 @@ pytest.importorskip(
     "rocksdict", reason="needs the rocksdb extra: pip install 'pillarwatch[rocksdb]'"
 )
 
-from models.config import Config
-from models.reference import reference
 from pillarwatch.broker import EmbeddedBroker, free_port
+from pillarwatch.models.config import Config
 from pillarwatch.produce import Record, produce
 from pillarwatch.scrape import Samples
-from streams.agents._contract import pillars
+from pillarwatch.streams.agents._contract import pillars
 from tests.support.brokers import private_broker
 from tests.support.expected import converge_samples, counter_mismatches, mismatches, stream
+from tests.support.reference import reference
 from tests.support.scaleout import active_partitions, closing_contacts, merge, per_queue_series
 from tests.support.worker import WorkerProcess, total, wait_for, worker_env
 

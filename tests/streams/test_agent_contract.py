@@ -9,9 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from models.catalogue import CATALOGUE, MetricSpec
-from streams.agents import discover
-from streams.agents._contract import collect_alert_rules, collect_panels, pillars, problems
+from pillarwatch.models.catalogue import CATALOGUE, MetricSpec
+from pillarwatch.streams.agents import discover
+from pillarwatch.streams.agents._contract import (
+    collect_alert_rules,
+    collect_panels,
+    pillars,
+    problems,
+)
 from tests.fixtures.broken_agent import leaky
 
 MODULES = discover()
@@ -44,11 +49,11 @@ def test_the_broken_fixture_fails_for_every_reason() -> None:
 
 
 def test_a_label_outside_the_allowed_set_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    from models import catalogue
+    from pillarwatch.models import catalogue
 
     bad = MetricSpec("pillarwatch_by_customer_ratio", "gauge", ("customer_id",), "no")
     monkeypatch.setattr(catalogue, "CATALOGUE", (*CATALOGUE, bad))
-    import streams.agents._contract as contract
+    import pillarwatch.streams.agents._contract as contract
 
     monkeypatch.setattr(contract, "CATALOGUE", (*CATALOGUE, bad))
     spec = leaky.SPEC.__class__(name="leaky", consumes="summaries", metrics=(bad.name,))

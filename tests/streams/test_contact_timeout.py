@@ -6,7 +6,7 @@ import asyncio
 
 import orjson
 
-from streams.testing import AgentHarness
+from pillarwatch.streams.testing import AgentHarness
 
 T0 = 1_772_445_600
 HOUR = 3600

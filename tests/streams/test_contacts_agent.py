@@ -6,8 +6,8 @@ import asyncio
 
 import orjson
 
-from models.summaries import wire_key
-from streams.testing import AgentHarness
+from pillarwatch.models.summaries import wire_key
+from pillarwatch.streams.testing import AgentHarness
 
 T0 = 1_772_445_600
 

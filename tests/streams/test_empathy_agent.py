@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from models.config import Config, Targets
-from models.markers import COMPLAINT, EMPATHY
-from streams.agents import empathy
-from streams.testing import AgentHarness
+from pillarwatch.models.config import Config, Targets
+from pillarwatch.models.markers import COMPLAINT, EMPATHY
+from pillarwatch.streams.agents import empathy
+from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import summary, volume
 
 LABELS = {"queue": "billing", "channel": "voice", "window": "5m"}

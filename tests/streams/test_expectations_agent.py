@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from models.config import Config, Targets
-from streams.agents import expectations
-from streams.testing import AgentHarness
+from pillarwatch.models.config import Config, Targets
+from pillarwatch.streams.agents import expectations
+from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import summary, volume
 
 LABELS = {"queue": "billing", "channel": "voice", "window": "5m"}

@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from models.config import Config
-from models.signals import Signal
-from streams.agents import integrity
-from streams.agents.integrity import JUDGE_AFTER_SECONDS
-from streams.testing import AgentHarness
+from pillarwatch.models.config import Config
+from pillarwatch.models.signals import Signal
+from pillarwatch.streams.agents import integrity
+from pillarwatch.streams.agents.integrity import JUDGE_AFTER_SECONDS
+from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import T0, summary, volume
 
 LABELS = {"queue": "billing", "channel": "voice", "window": "5m"}

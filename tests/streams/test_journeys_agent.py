@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from models.summaries import from_wire
-from streams.testing import AgentHarness
+from pillarwatch.models.summaries import from_wire
+from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import summary
 
 

@@ -7,8 +7,8 @@ import asyncio
 import orjson
 import pytest
 
-from streams.settings import Settings, SettingsError
-from streams.testing import AgentHarness
+from pillarwatch.streams.settings import Settings, SettingsError
+from pillarwatch.streams.testing import AgentHarness
 
 T0 = 1_772_445_600
 QUEUES = 2000

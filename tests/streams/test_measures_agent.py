@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from models.contact import Outcome, Summary
-from models.summaries import to_wire, wire_key
-from streams.testing import AgentHarness
+from pillarwatch.models.contact import Outcome, Summary
+from pillarwatch.models.summaries import to_wire, wire_key
+from pillarwatch.streams.testing import AgentHarness
 
 T0 = 1_772_445_600.0
 KEY = wire_key("billing", "voice").encode()
@@ -85,7 +85,7 @@ def test_old_minutes_expire_and_too_late_items_are_dropped() -> None:
 
 
 def test_final_first_contact_resolution_once_the_repeat_window_has_passed() -> None:
-    from models.journeys import JourneyDelta
+    from pillarwatch.models.journeys import JourneyDelta
 
     hour_start = T0 - T0 % 3600
     deltas = [
@@ -113,7 +113,7 @@ def test_final_first_contact_resolution_once_the_repeat_window_has_passed() -> N
 
 
 def test_staffing_projection_from_measured_arrivals_and_agents_present() -> None:
-    from models.staffing import AgentStateChange, queue_staffing
+    from pillarwatch.models.staffing import AgentStateChange, queue_staffing
 
     # 15 minutes at 50 contacts per 15 min, 180 s handle; 6 agents present, 2 on break
     items = [outcome(i * 18, "answered", 5) for i in range(50)]  # minutes 0..14

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from models.buckets import WIDTH
-from models.contact import Outcome
-from models.summaries import to_wire, wire_key
-from streams.agents.measures import already_applied, as_row
-from streams.testing import AgentHarness
+from pillarwatch.models.buckets import WIDTH
+from pillarwatch.models.contact import Outcome
+from pillarwatch.models.summaries import to_wire, wire_key
+from pillarwatch.streams.agents.measures import already_applied, as_row
+from pillarwatch.streams.testing import AgentHarness
 
 T0 = 1_772_445_600.0
 KEY = wire_key("billing", "voice").encode()

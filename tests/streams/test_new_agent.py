@@ -16,7 +16,7 @@ SKIP = shutil.ignore_patterns(".git", ".venv", "__pycache__", ".*_cache", ".hypo
 
 def test_generated_agent_passes_its_tests_and_the_contract(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    shutil.copytree(REPO, root, ignore=SKIP)
+    shutil.copytree(REPO, root, ignore=SKIP, symlinks=True)
     assert main(["courtesy", "--root", str(root)]) == 0
     assert (root / "streams/agents/courtesy.py").is_file()
     env = {**os.environ, "PYTHONPATH": str(root)}

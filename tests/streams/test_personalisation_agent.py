@@ -7,9 +7,9 @@ import itertools
 
 import pytest
 
-from models.config import Config
-from streams.agents import personalisation
-from streams.testing import AgentHarness
+from pillarwatch.models.config import Config
+from pillarwatch.streams.agents import personalisation
+from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import summary, volume
 
 LABELS = {"queue": "billing", "channel": "voice", "window": "5m"}

@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from models.signals import Signal
-from streams.agents._contract import (
+from pillarwatch.models.signals import Signal
+from pillarwatch.streams.agents._contract import (
     SEEN,
     SEEN_KEEP,
     split_seen,
     summary_id,
     with_seen,
 )
-from streams.testing import AgentHarness
+from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import T0, summary, volume
 
 LABELS = {"queue": "billing", "channel": "voice", "window": "5m"}

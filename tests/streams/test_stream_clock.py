@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 
-from models.contact import Outcome
-from models.summaries import to_wire, wire_key
-from streams.clock import StreamClock
-from streams.testing import AgentHarness
+from pillarwatch.models.contact import Outcome
+from pillarwatch.models.summaries import to_wire, wire_key
+from pillarwatch.streams.clock import StreamClock
+from pillarwatch.streams.testing import AgentHarness
 
 T0 = 1_772_445_600.0  # a minute boundary
 KEY = wire_key("billing", "chat").encode()

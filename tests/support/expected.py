@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from models.events import parse_ts
-from models.reference import Expected
-from models.simulation import Simulation
+from pillarwatch.models.events import parse_ts
+from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import encode
 from pillarwatch.scrape import Samples
-from streams.agents.measures import MEASURE_GAUGES
+from pillarwatch.streams.agents.measures import MEASURE_GAUGES
+from tests.support.reference import Expected
 from tests.support.worker import WorkerProcess, total, value, wait_for
 
 __all__ = [

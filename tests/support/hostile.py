@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from models.events import MAX_EVENT_BYTES, parse_ts
-from models.simulation import Simulation
+from pillarwatch.models.events import MAX_EVENT_BYTES, parse_ts
+from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import encode
 
 START = parse_ts("2026-03-02T09:30:00Z")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.contact import Outcome, Summary
+from pillarwatch.models.contact import Outcome, Summary
 
 T0 = 1_772_445_600.0  # 2026-03-02 10:00 UTC, a minute boundary
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import orjson
 from aiokafka.partitioner import murmur2
 
-from models.catalogue import CATALOGUE
-from models.events import parse_ts
+from pillarwatch.models.catalogue import CATALOGUE
+from pillarwatch.models.events import parse_ts
 from pillarwatch.produce import Record, encode
 from pillarwatch.scrape import Labels, Samples
 from tests.support.worker import value

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pillarwatch.broker import EmbeddedBroker, free_port
 from pillarwatch.scrape import Samples, fetch, parse
-from streams.settings import Settings
+from pillarwatch.streams.settings import Settings
 
 T = TypeVar("T")
 
@@ -26,11 +26,11 @@ class WorkerProcess:
     env: dict[str, str]
     log: Path
     #: What runs, as `python -m ...`: the worker command, or a module that wraps it
-    #: (pillarwatch.recovery_worker counts changelog records replayed).
+    #: (benchmarks.recovery_worker counts changelog records replayed).
     command: tuple[str, ...] = ("pillarwatch", "worker")
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
     #: Extra Faust settings, passed as one JSON argument; the default command then runs as
-    #: `python -m pillarwatch.bench_worker '<json>'` (`pillarwatch worker` with these settings).
+    #: `python -m benchmarks.worker '<json>'` (`pillarwatch worker` with these settings).
     faust_overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -47,7 +47,7 @@ class WorkerProcess:
         if self.faust_overrides:
             # bench_worker and recovery_worker both take the settings as one JSON argument.
             if self.command == ("pillarwatch", "worker"):
-                command = [sys.executable, "-m", "pillarwatch.bench_worker"]
+                command = [sys.executable, "-m", "benchmarks.worker"]
             command.append(json.dumps(self.faust_overrides))
         self.proc = subprocess.Popen(command, env=self.env, stdout=out, stderr=out)
         return self

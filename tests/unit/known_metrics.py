@@ -10,7 +10,7 @@ import yaml
 from faust.sensors.prometheus import FaustMetrics
 from prometheus_client import CollectorRegistry
 
-from models.catalogue import CATALOGUE
+from pillarwatch.models.catalogue import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES_DIR = ROOT / "alerts" / "rules"

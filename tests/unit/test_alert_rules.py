@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from dashboards.promql import metric_names
 from pillarwatch.alertmanager_config import RECEIVER_VARIABLES, RenderError, render
+from pillarwatch.dashboards.promql import metric_names
 from tests.unit.known_metrics import ROOT, RULES_DIR, known_series, rule_groups
 
 TESTS_DIR = ROOT / "alerts" / "tests"
@@ -174,7 +174,7 @@ def test_render_rejects_a_non_url_without_echoing_it() -> None:
 
 def test_agent_alert_rules_file_is_current() -> None:
     """alerts/rules/agents.rules.yml is what the agent modules declare (`make dashboards`)."""
-    from streams.agents._contract import collect_alert_rules
+    from pillarwatch.streams.agents._contract import collect_alert_rules
 
     committed = (Path(__file__).parents[2] / "alerts" / "rules" / "agents.rules.yml").read_text()
     assert committed == collect_alert_rules()

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from models.config import Targets
+from pillarwatch.models.config import Targets
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.config import DEFAULT_WEIGHTS, ConfigError, Targets, load_config
+from pillarwatch.models.config import DEFAULT_WEIGHTS, ConfigError, Targets, load_config
 
 GOOD = """
 [defaults]

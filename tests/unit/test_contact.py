@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 
-from models.config import Config, Targets
-from models.contact import ContactState, Outcome, Summary, apply
-from models.events import Event
-from models.markers import APOLOGY, COMPLAINT
+from pillarwatch.models.config import Config, Targets
+from pillarwatch.models.contact import ContactState, Outcome, Summary, apply
+from pillarwatch.models.events import Event
+from pillarwatch.models.markers import APOLOGY, COMPLAINT
 
 T0 = 1_772_445_600.0
 CONFIG = Config()

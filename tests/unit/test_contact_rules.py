@@ -9,10 +9,10 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from models.config import Config, ConfigError, _parse
-from models.contact import ContactState, Outcome, Summary, apply, expire, is_stale
-from models.events import Event
-from models.reference import reference
+from pillarwatch.models.config import Config, ConfigError, _parse
+from pillarwatch.models.contact import ContactState, Outcome, Summary, apply, expire, is_stale
+from pillarwatch.models.events import Event
+from tests.support.reference import reference
 
 T0 = 1_772_445_600.0
 CONFIG = Config()

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
-from dashboards.cli import main
-from dashboards.panels import DATASOURCE_UID
-from dashboards.promql import metric_names
-from dashboards.render import DEFAULT_OUT, render_all
-from dashboards.targets import WallboardTargets, load_targets
+from pillarwatch.dashboards.cli import main
+from pillarwatch.dashboards.panels import DATASOURCE_UID
+from pillarwatch.dashboards.promql import metric_names
+from pillarwatch.dashboards.render import DEFAULT_OUT, render_all
+from pillarwatch.dashboards.targets import WallboardTargets, load_targets
 from tests.unit.known_metrics import known_series
 
 BOARDS = render_all(WallboardTargets())

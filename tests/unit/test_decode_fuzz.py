@@ -16,8 +16,8 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.dedupe import RecentIds
-from models.events import (
+from pillarwatch.models.dedupe import RecentIds
+from pillarwatch.models.events import (
     CHANNELS,
     EVENT_TYPES,
     MAX_EVENT_BYTES,

@@ -4,9 +4,9 @@ from collections import Counter
 
 import orjson
 
-from models.dedupe import RecentIds
-from models.events import Event, decode
-from models.simulation import Simulation
+from pillarwatch.models.dedupe import RecentIds
+from pillarwatch.models.events import Event, decode
+from pillarwatch.models.simulation import Simulation
 
 T0 = 1_772_445_600.0  # 2026-03-02T10:00:00Z
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from models.events import MAX_EVENT_BYTES, REJECTION_REASONS, Event, Rejection, decode
+from pillarwatch.models.events import MAX_EVENT_BYTES, REJECTION_REASONS, Event, Rejection, decode
 
 BASE = {
     "event_id": "e1",

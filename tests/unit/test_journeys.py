@@ -7,7 +7,7 @@ from collections import defaultdict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.journeys import JourneyContact, JourneyState, add_contact
+from pillarwatch.models.journeys import JourneyContact, JourneyState, add_contact
 
 DAY = 86400.0
 WEEK = 7 * DAY

@@ -16,7 +16,7 @@ import pytest
 from faust.auth import SASLCredentials, SSLCredentials
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
-from pillarwatch.kafka_security import (
+from pillarwatch.streams.kafka_security import (
     CAFILE,
     CERTFILE,
     KEYFILE,

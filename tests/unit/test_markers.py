@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import marker_eval
-from models.markers import (
+from pillarwatch.models import marker_eval
+from pillarwatch.models.markers import (
     APOLOGY,
     COMPLAINT,
     EMPATHY,

@@ -6,13 +6,13 @@ import math
 
 import pytest
 
-from models.buckets import FIELDS, IDX, WIDTH, increments, window_sum
-from models.config import DEFAULT_WEIGHTS, Targets
-from models.contact import Outcome, Summary
-from models.markers import APOLOGY, COMPLAINT
-from models.measures import measures
-from models.pillars import components, pillar_scores, weighted_score
-from models.windows import evaluate
+from pillarwatch.models.buckets import FIELDS, IDX, WIDTH, increments, window_sum
+from pillarwatch.models.config import DEFAULT_WEIGHTS, Targets
+from pillarwatch.models.contact import Outcome, Summary
+from pillarwatch.models.markers import APOLOGY, COMPLAINT
+from pillarwatch.models.measures import measures
+from pillarwatch.models.pillars import components, pillar_scores, weighted_score
+from pillarwatch.models.windows import evaluate
 
 T = 1_772_445_600.0
 
@@ -137,7 +137,7 @@ def test_low_volume_window_reports_no_score() -> None:
 
 def test_evaluate_gives_both_windows_per_queue() -> None:
     rows = [("q", "voice", 100, bucket(ITEMS)), ("q", "voice", 50, bucket(ITEMS))]
-    from models.config import Config
+    from pillarwatch.models.config import Config
 
     results = {(r.window): r for r in evaluate(rows, Config())}
     assert results["5m"].measures.offered == 10 and results["1h"].measures.offered == 20

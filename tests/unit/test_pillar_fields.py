@@ -7,9 +7,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from models.config import Config, ConfigError, load_config, register_pillar
-from models.contact import Summary, apply, relevant_markers
-from models.events import Event, Rejection, decode
+from pillarwatch.models.config import Config, ConfigError, load_config, register_pillar
+from pillarwatch.models.contact import Summary, apply, relevant_markers
+from pillarwatch.models.events import Event, Rejection, decode
 
 BASE = {"event_id": "e1", "ts": 1_772_445_600, "contact_id": "c1", "channel": "voice"}
 

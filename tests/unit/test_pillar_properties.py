@@ -9,10 +9,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.buckets import WIDTH
-from models.config import DEFAULT_WEIGHTS, Targets
-from models.measures import Measures, measures
-from models.pillars import pillar_scores
+from pillarwatch.models.buckets import WIDTH
+from pillarwatch.models.config import DEFAULT_WEIGHTS, Targets
+from pillarwatch.models.measures import Measures, measures
+from pillarwatch.models.pillars import pillar_scores
 
 ratio = st.floats(0, 1)
 seconds = st.floats(0, 7200)

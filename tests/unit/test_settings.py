@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.settings import Settings, SettingsError
+from pillarwatch.streams.settings import Settings, SettingsError
 
 
 def test_defaults_listen_on_loopback() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from models.sources import MappingOptions, Unmapped
-from models.sources.asterisk_queue_log import map_event
+from pillarwatch.models.sources import MappingOptions, Unmapped
+from pillarwatch.models.sources.asterisk_queue_log import map_event
 from tests.unit._fixtures import load_lines
 
 LINES = load_lines("asterisk", "queue_log")

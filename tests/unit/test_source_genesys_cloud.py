@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from models.sources import MappingOptions, Unmapped
-from models.sources.genesys_cloud import map_event
+from pillarwatch.models.sources import MappingOptions, Unmapped
+from pillarwatch.models.sources.genesys_cloud import map_event
 from tests.unit._fixtures import load_json
 
 SRC = "genesys_cloud"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from models.sources import MappingOptions, Unmapped
-from models.sources.twilio_taskrouter import map_event
+from pillarwatch.models.sources import MappingOptions, Unmapped
+from pillarwatch.models.sources.twilio_taskrouter import map_event
 from tests.unit._fixtures import load_form
 
 TASK = "WT11111111111111111111111111111111"

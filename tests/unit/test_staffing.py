@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.catalogue import spec
-from models.staffing import (
+from pillarwatch.models.catalogue import spec
+from pillarwatch.models.staffing import (
     AGENT_STATES,
     agents_present,
     arrival_rate,

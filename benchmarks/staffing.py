@@ -1,6 +1,6 @@
 """Per-call cost of Erlang C staffing: models.staffing.project against pyworkforce's ErlangC.
 
-    python -m models.staffing_bench [--repeat N]
+    python -m benchmarks.staffing [--repeat N]
 
 For each agent count N the traffic is 0.85·N Erlangs (a busy queue, so the agents required are
 close to N) with a 300 s handle time, 20 s target and 80% goal. Both sides do the same work: the
@@ -15,7 +15,7 @@ import time
 import timeit
 from collections.abc import Callable
 
-from models.staffing import project
+from pillarwatch.models.staffing import project
 
 HANDLE_SECONDS = 300.0
 TARGET_SECONDS = 20.0
@@ -50,7 +50,7 @@ def _per_call_us(fn: Callable[[int, float], None], agents: int, rate: float, rep
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.staffing_bench")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.staffing")
     parser.add_argument("--repeat", type=int, default=200, help="calls per timing at N=1..10")
     args = parser.parse_args(argv)
 

@@ -1,4 +1,4 @@
-"""`python -m pillarwatch.bench_profile FILE [N]`: where the time goes in a py-spy raw profile.
+"""`python -m benchmarks.profiling FILE [N]`: where the time goes in a py-spy raw profile.
 
 py-spy's raw format is one collapsed stack per line (`frame;frame;... count`). This prints the
 N frames with the largest inclusive share (time with the frame anywhere on the stack) and self

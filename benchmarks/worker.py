@@ -1,4 +1,4 @@
-"""`python -m pillarwatch.bench_worker [JSON]`: the real worker, with extra Faust settings.
+"""`python -m benchmarks.worker [JSON]`: the real worker, with extra Faust settings.
 
 Without an argument it is `pillarwatch worker`; the benchmark passes a JSON object of Faust
 settings (e.g. {"stream_buffer_maxsize": 16384}) to measure one lever at a time.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import sys
 
+from pillarwatch.streams.settings import Settings
 from pillarwatch.worker import run_worker
-from streams.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:

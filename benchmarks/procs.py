@@ -16,7 +16,7 @@ from typing import Any
 
 from pillarwatch.broker import EmbeddedBroker, free_port
 from pillarwatch.scrape import Samples, fetch, parse
-from streams.settings import Settings
+from pillarwatch.streams.settings import Settings
 
 __all__ = [
     "Proc",

@@ -1,6 +1,6 @@
 """Benchmark: mapping speed per source and webhook-to-broker throughput. Prints figures.
 
-    python -m pillarwatch.ingest.bench [--mappings N] [--requests M] [--concurrency C]
+    python -m benchmarks.ingest [--mappings N] [--requests M] [--concurrency C]
 
 The webhook part starts an embedded broker (needs the `broker` extra) and a receiver on
 127.0.0.1, and posts Genesys acd.start events; each answer waits for acks=all.
@@ -15,10 +15,10 @@ import time
 import orjson
 from aiohttp import ClientSession, web
 
-from models.sources import amazon_connect, asterisk_queue_log
 from pillarwatch.broker import EmbeddedBroker, free_port
 from pillarwatch.ingest.http import make_app
 from pillarwatch.ingest.settings import IngestSettings
+from pillarwatch.models.sources import amazon_connect, asterisk_queue_log
 
 
 def _queue_log_lines(n: int) -> list[str]:

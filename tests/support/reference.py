@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.buckets import WIDTH, Item, increments, minute_of
-from models.config import Config
-from models.contact import (
+from pillarwatch.models.buckets import WIDTH, Item, increments, minute_of
+from pillarwatch.models.config import Config
+from pillarwatch.models.contact import (
     ContactState,
     Outcome,
     Summary,
@@ -28,10 +28,10 @@ from models.contact import (
     relevant_markers,
     survey,
 )
-from models.events import Rejection, decode
-from models.journeys import JourneyState, add_contact, deltas, from_summary
-from models.signals import Pillar, PillarResult, Signal, evaluate_signals
-from models.windows import WINDOW_MINUTES, WindowResult, evaluate
+from pillarwatch.models.events import Rejection, decode
+from pillarwatch.models.journeys import JourneyState, add_contact, deltas, from_summary
+from pillarwatch.models.signals import Pillar, PillarResult, Signal, evaluate_signals
+from pillarwatch.models.windows import WINDOW_MINUTES, WindowResult, evaluate
 
 __all__ = ["Expected", "reference"]
 

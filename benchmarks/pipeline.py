@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pillarwatch import bench_runs as runs
-from pillarwatch.bench_procs import load, measure_and_write
+from benchmarks import runs as runs
+from benchmarks.procs import load, measure_and_write
 
 __all__ = ["GOALS", "main"]
 

@@ -1,6 +1,6 @@
-"""`python -m pillarwatch.recovery_worker [JSON]`: the real worker, counting changelog replays.
+"""`python -m benchmarks.recovery_worker [JSON]`: the real worker, counting changelog replays.
 
-It is `pillarwatch worker` (or `pillarwatch.bench_worker` with Faust settings as a JSON object)
+It is `pillarwatch worker` (or `benchmarks.worker` with Faust settings as a JSON object)
 plus one observer: every Table is given Faust's own `on_changelog_event` callback, which Faust's
 recovery calls for each changelog record it applies to a table (`faust/tables/recovery.py`,
 `_slurp_changelogs`: records at or below the offset already in the store are skipped and not
@@ -9,7 +9,7 @@ passed on). The count is served on the worker's /metrics as
 applies none; a restart on an empty data dir applies the whole changelog. Standby partitions
 go through the same callback; a single worker has none.
 
-Bench-only (pillarwatch.bench_recovery, tests/integration/test_rocksdb_restart.py): the metric is
+Bench-only (benchmarks.recovery, tests/integration/test_rocksdb_restart.py): the metric is
 not part of the public contract.
 """
 
@@ -21,9 +21,9 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from pillarwatch.streams.app import PillarwatchApp
+from pillarwatch.streams.settings import Settings
 from pillarwatch.worker import run_worker
-from streams.app import PillarwatchApp
-from streams.settings import Settings
 
 __all__ = ["APPLIED_METRIC", "main"]
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from streams.settings import Settings
-from streams.topics import bootstrap_servers
+from pillarwatch.streams.settings import Settings
+from pillarwatch.streams.topics import bootstrap_servers
 
 __all__ = ["Changelog", "read_changelogs", "replay_needed", "stored_offsets"]
 

@@ -1,6 +1,6 @@
-"""`python -m pillarwatch.bench_recovery`: RocksDB worker memory and restart recovery (issue 5).
+"""`python -m benchmarks.recovery`: RocksDB worker memory and restart recovery (issue 5).
 
-On one embedded broker, with real worker processes on `rocksdb://` (pillarwatch.recovery_worker,
+On one embedded broker, with real worker processes on `rocksdb://` (benchmarks.recovery_worker,
 which counts the changelog records Faust's recovery applies):
 
 1. build: idle RSS; N open contacts (queued, never answered: each stays in the `contacts` and
@@ -14,7 +14,7 @@ For each restart: seconds from process start to partitions assigned (the consume
 to Faust's "Worker ready" (recovery done, streams resumed), and to the first /metrics scrape
 that shows every open contact in `pillarwatch_queue_waiting_contacts` (a table-backed gauge);
 "recovered" is the later of the last two. Records: what the stored offsets in the RocksDB
-files say a restart must apply (pillarwatch.changelog_state), and what Faust applied.
+files say a restart must apply (benchmarks.changelog_state), and what Faust applied.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pillarwatch import bench_runs as runs
-from pillarwatch.bench_procs import (
+from benchmarks import runs as runs
+from benchmarks.changelog_state import read_changelogs, replay_needed, stored_offsets
+from benchmarks.procs import (
     Proc,
     bench_settings,
     load,
@@ -40,10 +41,9 @@ from pillarwatch.bench_procs import (
     metric_total,
     rss_bytes,
 )
+from benchmarks.recovery_worker import APPLIED_METRIC
 from pillarwatch.broker import EmbeddedBroker
-from pillarwatch.changelog_state import read_changelogs, replay_needed, stored_offsets
-from pillarwatch.recovery_worker import APPLIED_METRIC
-from streams.settings import Settings
+from pillarwatch.streams.settings import Settings
 
 __all__ = ["Restart", "main"]
 
@@ -114,7 +114,7 @@ class Bench:
         log.unlink(missing_ok=True)
         started = time.time()
         args = [json.dumps(EMBEDDED_BROKER_FAUST)]
-        proc = Proc("pillarwatch.recovery_worker", settings, log, args).start()
+        proc = Proc("benchmarks.recovery_worker", settings, log, args).start()
         return proc, started
 
     def settle(self, proc: Proc, count: int) -> None:
@@ -297,7 +297,7 @@ def table(result: dict[str, Any]) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m pillarwatch.bench_recovery", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m benchmarks.recovery", description=__doc__)
     p.add_argument("--open-contacts", type=int, default=100_000)
     p.add_argument("--queues", type=int, default=200, help="new queues for the per-queue figure")
     p.add_argument(

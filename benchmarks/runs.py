@@ -22,9 +22,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from models.events import decode, parse_ts
-from models.simulation import Simulation, iso
-from pillarwatch.bench_procs import (
+from benchmarks.procs import (
     Proc,
     bench_settings,
     cpu_seconds,
@@ -34,10 +32,12 @@ from pillarwatch.bench_procs import (
     with_port,
 )
 from pillarwatch.broker import EmbeddedBroker
+from pillarwatch.models.events import decode, parse_ts
+from pillarwatch.models.simulation import Simulation, iso
 from pillarwatch.produce import encode, produce
 from pillarwatch.scrape import Samples
-from streams.settings import Settings
-from streams.topics import bootstrap_servers
+from pillarwatch.streams.settings import Settings
+from pillarwatch.streams.topics import bootstrap_servers
 
 __all__ = [
     "BenchContext",
@@ -176,7 +176,7 @@ def bare_faust(ctx: BenchContext, records: list[Record]) -> float:
         result = ctx.workdir / f"{name}.json"
         result.unlink(missing_ok=True)
         proc = Proc(
-            "pillarwatch.bench_faust",
+            "benchmarks.bare_faust",
             settings,
             ctx.workdir / f"{name}.log",
             [str(len(records)), str(result)],
@@ -215,7 +215,7 @@ def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> Pipe
         _produce(settings, records)
         procs = [
             Proc(
-                "pillarwatch.bench_worker",
+                "benchmarks.worker",
                 settings if i == 0 else with_port(settings, i),
                 ctx.workdir / f"{name}-w{i}.log",
                 overrides_arg(ctx.overrides),
@@ -326,7 +326,7 @@ def latency(
         settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
         _produce(settings, [])  # creates the topics before the worker subscribes
         proc = Proc(
-            "pillarwatch.bench_worker",
+            "benchmarks.worker",
             settings,
             ctx.workdir / f"{name}.log",
             overrides_arg(ctx.overrides),
@@ -444,7 +444,7 @@ def memory(ctx: BenchContext, open_contacts: int, queues: int) -> MemoryRun:
         warmup = _probe_events(0)
         _produce(settings, warmup)
         proc = Proc(
-            "pillarwatch.bench_worker",
+            "benchmarks.worker",
             settings,
             ctx.workdir / f"{name}.log",
             overrides_arg(ctx.overrides),

@@ -1,6 +1,6 @@
-"""The benchmark's bare Faust agent: it only counts. Run as a subprocess by pillarwatch.bench.
+"""The benchmark's bare Faust agent: it only counts. Run as a subprocess by benchmarks.pipeline.
 
-`python -m pillarwatch.bench_faust EXPECTED RESULT_FILE` with PILLARWATCH_* set like a worker.
+`python -m benchmarks.bare_faust EXPECTED RESULT_FILE` with PILLARWATCH_* set like a worker.
 It uses the same broker options as the real app (streams.app.broker_options), raw serializers,
 no tables and no web server, and writes {"count", "seconds"} (first to last message) when it
 has seen EXPECTED messages; the bench then stops it.
@@ -19,9 +19,9 @@ import faust
 from faust.types import StreamT
 from faust.worker import Worker
 
-from streams.app import broker_options
-from streams.settings import Settings
-from streams.topics import ensure_topics
+from pillarwatch.streams.app import broker_options
+from pillarwatch.streams.settings import Settings
+from pillarwatch.streams.topics import ensure_topics
 
 __all__ = ["build_app", "main"]
 

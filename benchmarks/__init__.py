@@ -1,0 +1,1 @@
+"""Benchmarks: run from the repository (`make bench`), not installed with the package."""
