@@ -7,9 +7,11 @@ as an `Unmapped` with a short, label-safe reason code (see docs/sources.md).
 
 from pillarwatch.models.sources.common import (
     CHANNELS,
+    OUTSIDE_QUEUES,
     MappingOptions,
     MappingResult,
+    Signal,
     Unmapped,
 )
 
-__all__ = ["CHANNELS", "MappingOptions", "MappingResult", "Unmapped"]
+__all__ = ["CHANNELS", "OUTSIDE_QUEUES", "MappingOptions", "MappingResult", "Signal", "Unmapped"]

@@ -9,14 +9,16 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 __all__ = [
     "CHANNELS",
+    "OUTSIDE_QUEUES",
     "Event",
     "MappingOptions",
     "MappingResult",
+    "Signal",
     "Unmapped",
     "as_obj",
     "as_str",
@@ -30,6 +32,9 @@ Event = dict[str, object]
 
 CHANNELS = frozenset({"voice", "chat", "email", "messaging", "video"})
 SCHEMA_VERSION = 1
+# `to_queue` of a transfer that leaves the queues pillarwatch sees (an outside number, an
+# extension or a bridge): a fixed word, never the number or channel itself.
+OUTSIDE_QUEUES = "external"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +52,30 @@ class Unmapped:
     malformed: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A per-queue fact that is not a schema v1 event (today: an agent did not answer a ring).
+
+    The ingest process counts it (pillarwatch_ingest_agent_no_answer_total{queue}); the
+    stream workers never see it. `queue` is the mapped queue name, already label-safe.
+    """
+
+    name: str
+    queue: str
+
+
 @dataclass(slots=True)
 class MappingResult:
-    """Schema v1 events (JSON-ready dicts) and an account of everything not mapped."""
+    """Schema v1 events (JSON-ready dicts) and an account of everything not mapped.
+
+    `caveats` are short codes for events that were mapped but less exactly than the platform
+    could have allowed (e.g. `whole_second_time`: the only time present had whole seconds).
+    """
 
     events: list[Event] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
 
     @property
     def malformed(self) -> bool:
@@ -80,6 +103,9 @@ class MappingOptions:
     resolved_codes / unresolved_codes: wrap-up codes (Genesys) or dispositions that say whether
         the contact was resolved, for platforms with no boolean of their own.
     attribute_keys: contact-attribute names read for customer id, segment, language, resolved.
+    naive_time_zone: the zone of date-times written without one (Asterisk queue_log rows from
+        a realtime database are in the server's local time unless queue_log_realtime_use_gmt
+        is set); None = this machine's zone. Epoch times are absolute and never use it.
     """
 
     queue_names: Mapping[str, str] = field(default_factory=dict)
@@ -90,6 +116,7 @@ class MappingOptions:
     segment_key: str = "segment"
     lang_key: str = "lang"
     resolved_key: str = "resolved"
+    naive_time_zone: tzinfo | None = None
 
     def queue(self, queue_id: str) -> str:
         return self.queue_names.get(queue_id, queue_id)
@@ -113,8 +140,14 @@ def rfc3339(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def parse_time(value: object, *, epoch_unit: float = 1.0) -> datetime | None:
-    """ISO 8601 / RFC 3339 string or epoch number (seconds, or ms with epoch_unit=1000)."""
+def parse_time(
+    value: object, *, epoch_unit: float = 1.0, naive_zone: tzinfo | None = UTC
+) -> datetime | None:
+    """ISO 8601 / RFC 3339 string or epoch number (seconds, or ms with epoch_unit=1000).
+
+    A date-time without a zone is read in `naive_zone`: UTC by default (Connect and Genesys
+    document UTC); None means this machine's local zone (Asterisk realtime rows).
+    """
     if isinstance(value, bool) or value is None:
         return None
     try:
@@ -129,8 +162,11 @@ def parse_time(value: object, *, epoch_unit: float = 1.0) -> datetime | None:
             except ValueError:
                 pass
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            # A naive time from a platform is UTC by its documentation (Asterisk realtime, CTR).
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            if parsed.tzinfo is not None:
+                return parsed
+            if naive_zone is None:
+                return parsed.astimezone()  # a naive datetime's astimezone() reads local time
+            return parsed.replace(tzinfo=naive_zone)
     except (ValueError, OverflowError, OSError):
         return None
     return None

@@ -73,9 +73,12 @@ def map_event(payload: object, options: MappingOptions | None = None) -> Mapping
     participant = as_str(body.get("participantId")) or "-"
     external = body.get("conversationExternalContactIds")
     customer = as_str(external[0]) if isinstance(external, list) and external else None
-    if customer is None and body.get("direction") == "inbound":
+    # Genesys sends INBOUND / OUTBOUND (its SDK enums); older relays lower-case it.
+    if customer is None and str(body.get("direction", "")).lower() == "inbound":
         customer = customer_from_address(as_str(body.get("ani")), opts)
-    extra: dict[str, object] = {"customer_id": customer, "agent_id": as_str(body.get("userId"))}
+    # acd.end names the answering agent in answeredUserId; user.* and acw events in userId.
+    agent = as_str(body.get("answeredUserId")) or as_str(body.get("userId"))
+    extra: dict[str, object] = {"customer_id": customer, "agent_id": agent}
 
     def emit(type_: str, **more: object) -> None:
         result.events.append(
