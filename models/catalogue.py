@@ -87,6 +87,13 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         ("reason",),
         "Source platform events that gave no schema event, by reason code.",
     ),
+    MetricSpec(
+        "pillarwatch_ingest_agent_no_answer_total",
+        "counter",
+        ("queue",),
+        "Rings an agent let go unanswered (Asterisk RINGNOANSWER with a ring time), per queue; "
+        "counted by the ingest process, not by the workers.",
+    ),
     # contacts, as they happen
     MetricSpec(
         "pillarwatch_contacts_total",

@@ -1,4 +1,5 @@
-"""The webhook receiver: POST /twilio/taskrouter, /aws/connect, /genesys; GET /metrics.
+"""The webhook receiver: POST /twilio/taskrouter, /twilio/events, /aws/connect, /genesys;
+GET /metrics.
 
 Answers 2xx only after the broker acknowledged every mapped event (and dead letter);
 503 with Retry-After when it did not in time, so the platform retries and nothing is lost;
@@ -29,6 +30,7 @@ from pillarwatch.models.sources import (
     MappingResult,
     amazon_connect,
     genesys_cloud,
+    twilio_event_streams,
     twilio_taskrouter,
 )
 
@@ -184,6 +186,10 @@ def make_app(
     app.router.add_post("/twilio/taskrouter", _twilio)
     app.router.add_post("/aws/connect", _json_route("connect", amazon_connect.map_event))
     app.router.add_post("/genesys", _json_route("genesys", genesys_cloud.map_event))
+    # Twilio Event Streams webhook sink: CloudEvents JSON (a batch is a list), TaskRouter types.
+    app.router.add_post(
+        "/twilio/events", _json_route("twilio-events", twilio_event_streams.map_event)
+    )
     app.router.add_get("/metrics", _metrics)
 
     async def stop_producer(app: web.Application) -> None:

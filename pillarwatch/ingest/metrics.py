@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry
 
 from pillarwatch.models.sources import MappingResult
-from pillarwatch.streams.metrics import counter
+from pillarwatch.streams.metrics import LabelGuard, counter
 
 __all__ = ["IngestMetrics"]
+
+
+# Queue label values one ingest process keeps before folding the rest into "other".
+MAX_QUEUES = 500
 
 
 @dataclass
@@ -24,6 +28,11 @@ class IngestMetrics:
         self.requests = counter(self.registry, "pillarwatch_ingest_requests_total")
         self.events = counter(self.registry, "pillarwatch_ingest_events_total")
         self.unmapped = counter(self.registry, "pillarwatch_ingest_unmapped_total")
+        # Per-queue facts that are not schema events (Asterisk RINGNOANSWER): counted here,
+        # at the source, so the stream agents need no new event type.
+        self.agent_no_answer = counter(self.registry, "pillarwatch_ingest_agent_no_answer_total")
+        self.folded = counter(self.registry, "pillarwatch_labels_folded_total")
+        self.queue_label = LabelGuard(MAX_QUEUES, self.folded)
 
     def count(self, results: list[MappingResult]) -> None:
         for result in results:
@@ -31,3 +40,6 @@ class IngestMetrics:
                 self.events.labels(type=str(event["type"])).inc()
             for item in result.unmapped:
                 self.unmapped.labels(reason=item.reason).inc()
+            for signal in result.signals:
+                if signal.name == "agent_no_answer":
+                    self.agent_no_answer.labels(queue=self.queue_label(signal.queue)).inc()
