@@ -38,12 +38,12 @@ def test_connected_to_agent_maps_to_answered_with_agent_id() -> None:
     ]
 
 
-def test_disconnected_after_answer_is_ended_only() -> None:
+def test_disconnected_after_answer_waits_for_completed() -> None:
+    # An answered contact ends after its wrap-up: at COMPLETED, as in the contact record.
     result = map_event(load_json(SRC, "disconnected.json"))
-    assert [(e["type"], e["ts"]) for e in result.events] == [
-        ("contact.ended", "2026-11-20T09:05:00.000Z")
-    ]
-    assert result.events[0]["event_id"] == "connect:c-0001:contact.ended"
+    assert result.events == []
+    assert [u.reason for u in result.unmapped] == ["ends_at_completed"]
+    assert not result.malformed
 
 
 def test_disconnected_in_queue_is_abandoned_then_ended() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pillarwatch.models.sources import MappingOptions, Unmapped
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from pillarwatch.models.sources import MappingOptions, Signal, Unmapped
 from pillarwatch.models.sources.asterisk_queue_log import map_event
 from tests.unit._fixtures import load_lines
 
@@ -47,9 +50,8 @@ def test_system_lines_are_reported_not_mapped() -> None:
     pause = "1763629200|NONE|support|PJSIP/8007|PAUSE|lunch"
     assert map_event(pause).unmapped[0].reason == "not_a_contact_event"
     ring = "1366720340|1366720340.303267|MYQUEUE|SIP/8007|RINGNOANSWER|1000"
-    assert map_event(ring).unmapped == [
-        Unmapped("ignored_event_type", "queue_log event RINGNOANSWER")
-    ]
+    assert map_event(ring).unmapped == []
+    assert map_event(ring).signals == [Signal("agent_no_answer", "MYQUEUE")]
 
 
 def test_caller_id_hashed_with_salt_only() -> None:
@@ -62,9 +64,25 @@ def test_caller_id_hashed_with_salt_only() -> None:
     )
 
 
-def test_realtime_datetime_format_is_utc() -> None:
+def test_realtime_datetime_rows_are_read_in_the_configured_zone() -> None:
     line = "2026-11-20 09:00:12.500000|1.1|support|NONE|ENTERQUEUE||anonymous|1"
-    assert map_event(line).events[0]["ts"] == "2026-11-20T09:00:12.500Z"
+    utc = MappingOptions(naive_time_zone=UTC)
+    assert map_event(line, utc).events[0]["ts"] == "2026-11-20T09:00:12.500Z"
+    warsaw = MappingOptions(naive_time_zone=ZoneInfo("Europe/Warsaw"))  # UTC+1 in November
+    assert map_event(line, warsaw).events[0]["ts"] == "2026-11-20T08:00:12.500Z"
+    summer = line.replace("2026-11-20", "2026-07-20")  # UTC+2 in July
+    assert map_event(summer, warsaw).events[0]["ts"] == "2026-07-20T07:00:12.500Z"
+
+
+def test_realtime_rows_default_to_this_machines_zone() -> None:
+    line = "2026-11-20 09:00:12|1.1|support|NONE|ENTERQUEUE||anonymous|1"
+    local = datetime(2026, 11, 20, 9, 0, 12).astimezone(UTC)
+    assert map_event(line).events[0]["ts"] == local.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_epoch_lines_ignore_the_zone_setting() -> None:
+    warsaw = MappingOptions(naive_time_zone=ZoneInfo("Europe/Warsaw"))
+    assert map_event(LINES[2], warsaw).events == map_event(LINES[2]).events
 
 
 def test_broken_lines_are_malformed() -> None:

@@ -92,3 +92,25 @@ def test_other_topics_and_bad_messages() -> None:
     for payload in payloads:
         result = map_event(payload)
         assert result.events == [] and result.malformed, payload
+
+
+def test_sdk_shaped_acd_end_carries_answering_agent_and_inbound_caller() -> None:
+    # Fields and enum spellings of the Genesys SDK's AcdEndDetailEventTopicAcdEndEvent:
+    # direction "INBOUND", the answering agent in answeredUserId (no userId).
+    payload = load_json("genesys_cloud", "acd_end_answered_sdk.json")
+    salted = MappingOptions(customer_id_salt=b"s")
+    event = map_event(payload, salted).events[0]
+    assert event["type"] == "contact.answered"
+    assert event["agent_id"] == "e1f2a3b4-4444-4d5e-8f60-000000000004"
+    assert str(event["customer_id"]).startswith("h:")
+    assert event["ts"] == "2025-11-20T09:00:30.123Z"
+
+
+def test_direction_is_compared_without_case_and_outbound_callers_are_not_customers() -> None:
+    payload = copy.deepcopy(load_json("genesys_cloud", "acd_end_answered_sdk.json"))
+    salted = MappingOptions(customer_id_salt=b"s")
+    expected = map_event(payload, salted).events[0]["customer_id"]
+    payload["eventBody"]["direction"] = "inbound"
+    assert map_event(payload, salted).events[0]["customer_id"] == expected
+    payload["eventBody"]["direction"] = "OUTBOUND"
+    assert "customer_id" not in map_event(payload, salted).events[0]
