@@ -7,10 +7,13 @@ from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 
 from pillarwatch.ingest.cli import main, queue_log_zone
 from pillarwatch.ingest.replay import MAPPERS, read_records, replay
+from pillarwatch.models.events import Event, decode
+from pillarwatch.models.sources import MappingOptions
 from tests.unit._fixtures import FIXTURES
 
 CASES = {
@@ -20,6 +23,10 @@ CASES = {
     "twilio-events": FIXTURES / "twilio_event_streams" / "batch.json",
     "queue-log": FIXTURES / "asterisk" / "queue_log.real",
 }
+
+
+# The fixtures span 2010 to 2025: judge event time against a clock after all of them.
+NOW = 1_900_000_000.0
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -102,3 +109,12 @@ def test_time_zone_flag_moves_realtime_rows(
     assert queue_log_zone("local") is None and queue_log_zone(None) is None
     assert queue_log_zone("utc") is UTC
     assert queue_log_zone("Europe/Warsaw") == ZoneInfo("Europe/Warsaw")
+
+
+@pytest.mark.parametrize("source", sorted(CASES))
+def test_every_event_of_the_real_fixtures_passes_the_workers_decoder(source: str) -> None:
+    options = MappingOptions(customer_id_salt=b"s", resolved_codes=frozenset({"resolved"}))
+    _, events, _ = replay(source, CASES[source], options)
+    for event in events:
+        decoded = decode(orjson.dumps(event), now=NOW)
+        assert isinstance(decoded, Event), (event, decoded)
