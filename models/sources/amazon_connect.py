@@ -22,7 +22,6 @@ from pillarwatch.models.sources.common import (
     OUTSIDE_QUEUES,
     MappingOptions,
     MappingResult,
-    as_obj,
     as_str,
     event_id,
     new_event,
@@ -34,7 +33,7 @@ from pillarwatch.models.sources.connect_common import (
     TRANSFER_METHODS,
     arn_tail,
     exit_of,
-    folded,
+    shallow,
 )
 
 __all__ = ["map_contact_event", "map_contact_record", "map_event"]
@@ -61,12 +60,12 @@ def map_contact_event(payload: object, options: MappingOptions | None = None) ->
     result = MappingResult()
     if not isinstance(payload, dict):
         return result.bad("not_an_object", "payload is not a JSON object")
-    envelope: dict[str, Any] = folded(payload)
+    envelope = shallow(payload)
     if envelope.get("detail-type") != DETAIL_TYPE:
         return result.skip("ignored_detail_type", f"detail-type {envelope.get('detail-type')!r}")
-    detail = envelope.get("detail")
-    if not isinstance(detail, dict):
+    if not isinstance(envelope.get("detail"), dict):
         return result.bad("missing_field", "detail")
+    detail = shallow(envelope["detail"])
     leg = as_str(detail.get("contactid"))
     kind = as_str(detail.get("eventtype"))
     if leg is None or kind is None:
@@ -76,8 +75,8 @@ def map_contact_event(payload: object, options: MappingOptions | None = None) ->
     if channel is None:
         return result.skip("unsupported_channel", f"channel {detail.get('channel')!r}")
     contact = as_str(detail.get("initialcontactid")) or leg
-    queue_info = as_obj(detail.get("queueinfo"))
-    agent_info = as_obj(detail.get("agentinfo"))
+    queue_info = shallow(detail.get("queueinfo"))
+    agent_info = shallow(detail.get("agentinfo"))
     queue_id = arn_tail(queue_info.get("queuearn") or queue_info.get("arn"))
     agent_id = arn_tail(agent_info.get("agentarn") or agent_info.get("arn"))
     # EventBridge's envelope `time` has whole seconds only: the last resort, and said so.
