@@ -1,16 +1,21 @@
-"""`pillarwatch ingest replay --produce` and POST /twilio/events against a real embedded broker."""
+"""replay --produce, POST /twilio/events and the follower's metrics, against a real broker."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from pillarwatch.broker import EmbeddedBroker
+from pillarwatch.broker import EmbeddedBroker, free_port
 from pillarwatch.ingest.cli import main
 from pillarwatch.ingest.http import make_app
 from pillarwatch.ingest.replay import replay
@@ -68,3 +73,43 @@ async def test_event_streams_batch_reaches_the_topic(ingest_broker: EmbeddedBrok
     expected = [e for item in batch for e in map_event(item).events]
     records = await read_topic(settings.bootstrap, settings.topic, len(expected))
     assert sorted(r.event["event_id"] for r in records) == sorted(e["event_id"] for e in expected)
+
+
+def _scrape(port: int) -> str:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as reply:
+            return str(reply.read().decode())
+    except OSError:
+        return ""
+
+
+def test_follower_serves_agent_no_answer_per_queue(
+    ingest_broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    log = tmp_path / "queue_log"
+    log.write_text((FIXTURES / "asterisk" / "queue_log.real").read_text())
+    port = free_port()
+    env = {
+        **os.environ,
+        "PILLARWATCH_BROKER": ingest_broker.url,
+        "PILLARWATCH_TOPIC": unique_topic("events"),
+        "PILLARWATCH_INGEST_DLQ_TOPIC": unique_topic("dlq"),
+    }
+    command = [sys.executable, "-m", "pillarwatch.ingest.cli", "queue-log", str(log)]
+    follower = subprocess.Popen(
+        [*command, "--metrics-port", str(port), "--position-file", str(tmp_path / "pos")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wanted = 'pillarwatch_ingest_agent_no_answer_total{queue="9000"} 3.0'
+        deadline = time.monotonic() + 30  # bounds a hang; the assertion is on the text
+        text = ""
+        while wanted not in text and time.monotonic() < deadline and follower.poll() is None:
+            time.sleep(0.2)
+            text = _scrape(port)
+        assert wanted in text
+    finally:
+        follower.terminate()
+        follower.wait(timeout=20)
