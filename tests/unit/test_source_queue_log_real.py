@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 from prometheus_client import CollectorRegistry
 
 from pillarwatch.ingest.metrics import IngestMetrics
@@ -70,3 +73,22 @@ def test_attended_transfer_method_is_not_taken_for_a_queue() -> None:
             ("contact.transferred", OUTSIDE_QUEUES, None),
             ("contact.ended", None, None),
         ], line
+
+
+def test_wazo_realtime_rows_are_local_time_and_padded() -> None:
+    # psql output of a realtime queue_log table: padded columns, local date-times.
+    rows = load_lines("asterisk", "queue_log.wazo_realtime")
+    enter, connect = rows[1], rows[2]
+    utc = MappingOptions(naive_time_zone=UTC)
+    paris = MappingOptions(naive_time_zone=ZoneInfo("Europe/Paris"))  # UTC+2 in July
+    assert map_event(enter, utc).events[0]["ts"] == "2012-07-04T07:33:21.165Z"
+    assert map_event(enter, paris).events[0]["ts"] == "2012-07-04T05:33:21.165Z"
+    answered = map_event(connect, paris)
+    assert [(e["type"], e["agent_id"]) for e in answered.events] == [
+        ("contact.answered", "Agent/3001")
+    ]
+    assert answered.caveats == ["padded_fields"]
+    kinds = [[e["type"] for e in map_event(row, paris).events] for row in rows]
+    assert kinds[-1] == ["contact.abandoned", "contact.ended"]
+    # Callers turned away before joining (JOINEMPTY, FULL, CLOSED) never became contacts.
+    assert [map_event(rows[i]).unmapped[0].reason for i in (0, 4, 5)] == ["ignored_event_type"] * 3
