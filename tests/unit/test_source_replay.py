@@ -118,3 +118,12 @@ def test_every_event_of_the_real_fixtures_passes_the_workers_decoder(source: str
     for event in events:
         decoded = decode(orjson.dumps(event), now=NOW)
         assert isinstance(decoded, Event), (event, decoded)
+
+
+def test_the_example_in_docs_sources_is_the_commands_output(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(FIXTURES.parents[2])
+    path = "tests/fixtures/sources/asterisk/queue_log.real"
+    _, out, _ = _run(capsys, "--source", "queue-log", path)
+    assert out in (FIXTURES.parents[2] / "docs" / "sources.md").read_text()
