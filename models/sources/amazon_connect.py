@@ -92,7 +92,8 @@ def map_contact_event(payload: object, options: MappingOptions | None = None) ->
         moment = ts
         if moment is None and envelope_time is not None:
             moment = envelope_time
-            result.caveats.append(WHOLE_SECOND_TIME)
+            if envelope_time.microsecond == 0:
+                result.caveats.append(WHOLE_SECOND_TIME)
         if moment is None or queue_id is None:
             result.bad("missing_field", f"{kind}: time or queueInfo.queueArn")
             return

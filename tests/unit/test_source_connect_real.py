@@ -80,6 +80,10 @@ def test_queued_without_enqueue_timestamp_uses_envelope_time_and_says_so() -> No
     assert [e["type"] for e in coarse.events] == ["contact.queued"]
     assert coarse.events[0]["ts"] == "2026-11-20T09:00:12.000Z"
     assert coarse.caveats == ["whole_second_time"]
+    event["time"] = "2026-11-20T09:00:12.250Z"  # a relay that keeps milliseconds
+    relayed = map_event(event)
+    assert relayed.events[0]["ts"] == "2026-11-20T09:00:12.250Z"
+    assert relayed.caveats == []
 
 
 def test_pascal_case_detail_maps_like_camel_case() -> None:
