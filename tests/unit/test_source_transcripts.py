@@ -219,9 +219,9 @@ def test_asr_json_lines_final_only_with_either_time_form() -> None:
     base = {"schema": 1, "type": "contact.message", "channel": "voice",
             "contact_id": "c-asr-0001", "queue": "retention", "lang": "fr"}  # fmt: skip
     assert events == [
-        {**base, "event_id": "asr:c-asr-0001:s-1:contact.message", "ts": "2026-11-20T10:00:24.100Z",
+        {**base, "event_id": "asr:c-asr-0001:s-1:contact.message", "ts": "2026-11-20T09:10:24.100Z",
          "role": "customer", "text": "C'est inadmissible, je veux porter plainte !"},
-        {**base, "event_id": "asr:c-asr-0001:s-2:contact.message", "ts": "2026-11-20T10:00:31.250Z",
+        {**base, "event_id": "asr:c-asr-0001:s-2:contact.message", "ts": "2026-11-20T09:10:31.250Z",
          "role": "agent", "text": "Je suis vraiment désolé.", "agent_id": "agent-7"},
     ]  # fmt: skip
     assert [u.reason for _, r in results for u in r.unmapped] == ["partial_segment"]
