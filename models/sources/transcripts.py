@@ -6,12 +6,12 @@ answer; but a schema event needs the contact id the platform's contact events us
 contact's queue and an event time. The receiver learns those from the contact events it maps
 (queued, answered, transfer legs) into a `CallDirectory`: a bounded memory of recent calls.
 
-Bounds: at most `capacity` calls and as many contacts (least recently used forgotten first),
-about 200 bytes each, so the default 50,000 is about 20 MB and covers every call that started
-in the last few hours of a large contact centre. A call forgotten (or never seen: the receiver
-restarted mid-call, or its contact events went to another receiver replica) cannot be
-mapped: its segments are answered 2xx and counted as `call_unknown` in
-pillarwatch_ingest_unmapped_total, never guessed.
+Bounds: at most `capacity` calls and as many contacts (least recently used forgotten first);
+full at the default 50,000 it held 20.8 MB here (`python -m benchmarks.transcripts`), and it
+covers every call that started in the last few hours of a large contact centre. A call
+forgotten (or never seen: the receiver restarted mid-call, or its contact events went to
+another receiver replica) cannot be mapped: its segments are answered 2xx and counted as
+`call_unknown` in pillarwatch_ingest_unmapped_total, never guessed.
 
 Pure code: no I/O, no logging (segments are what customers said).
 """
