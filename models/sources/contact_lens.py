@@ -87,7 +87,7 @@ def map_event(
         return result.skip("call_unknown", "no contact event seen for this contact")
     if call.answered_at is None:
         return result.skip("answer_time_unknown", "no CONNECTED_TO_AGENT seen for this leg")
-    opts_lang = as_str(event.get("LanguageCode"))
+    lang = as_str(event.get("LanguageCode"))
     transcripts = [as_obj(as_obj(s).get("Transcript")) for s in segments]
     categories = [as_obj(as_obj(s).get("Categories")) for s in segments]
     for segment in segments:
@@ -116,7 +116,7 @@ def map_event(
                 role=role,
                 text=text,
                 extra={
-                    "lang": opts_lang,
+                    "lang": lang,
                     "sentiment": _SENTIMENTS.get(str(transcript.get("Sentiment", "")).upper()),
                     "categories": matched or None,
                 },

@@ -67,13 +67,13 @@ async def _post_all(settings: IngestSettings, posts: list[Post]) -> tuple[list[i
     return statuses, metrics
 
 
-def _settings(worker: WorkerProcess, **mapping: frozenset[str]) -> IngestSettings:
+def _settings(worker: WorkerProcess, mapping: MappingOptions | None = None) -> IngestSettings:
     return IngestSettings(
         broker=worker.settings.broker,
         topic=worker.settings.topic,
         twilio_auth_token=TOKEN,
         public_url=PUBLIC,
-        mapping=MappingOptions(**mapping),
+        mapping=mapping or MappingOptions(),
     )
 
 
@@ -114,7 +114,7 @@ def _wait_for_apologies(worker: WorkerProcess, want: dict[str, tuple[float, floa
 def _asr_contact() -> list[dict[str, object]]:
     """The contact events of the generic-ASR call, from the site's own producer (schema v1)."""
     base = {"schema": 1, "contact_id": "c-asr-0001", "channel": "voice", "queue": "retention"}
-    steps = [
+    steps: list[tuple[str, str, dict[str, object]]] = [
         ("contact.queued", "2026-11-20T09:10:00Z", {}),
         ("contact.answered", "2026-11-20T09:10:20Z", {"agent_id": "agent-7"}),
         ("contact.ended", "2026-11-20T09:12:00Z", {}),
@@ -173,9 +173,10 @@ def test_twilio_and_genesys_transcripts_count_complaint_and_apology(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
     with running_worker(broker, tmp_path, "voice-twilio-genesys") as worker:
-        settings = _settings(
-            worker, resolved_codes=frozenset({"resolved"}), unresolved_codes=frozenset({ACW_CODE})
+        codes = MappingOptions(
+            resolved_codes=frozenset({"resolved"}), unresolved_codes=frozenset({ACW_CODE})
         )
+        settings = _settings(worker, codes)
         posts = [
             Post("/twilio/taskrouter", "twilio_taskrouter/task_created.form"),
             Post("/twilio/taskrouter", "twilio_taskrouter/reservation_accepted.form"),
