@@ -229,15 +229,19 @@ def make_app(
     app.router.add_post("/genesys", _json_route("genesys", genesys))
     app.router.add_post(
         "/twilio/transcription",
-        _twilio_route("twilio", partial(twilio_transcription.map_event, directory=calls)),
+        _twilio_route(
+            "twilio-transcription", partial(twilio_transcription.map_event, directory=calls)
+        ),
     )
     app.router.add_post(
         "/aws/contact-lens",
-        _json_route("connect", partial(contact_lens.map_event, directory=calls)),
+        _json_route("contact-lens", partial(contact_lens.map_event, directory=calls)),
     )
     app.router.add_post(
         "/genesys/transcription",
-        _json_route("genesys", partial(genesys_transcription.map_event, directory=calls)),
+        _json_route(
+            "genesys-transcription", partial(genesys_transcription.map_event, directory=calls)
+        ),
     )
     app.router.add_post("/asr", _lines_route("asr", partial(asr_jsonl.map_lines, directory=calls)))
     app.router.add_get("/metrics", _metrics)

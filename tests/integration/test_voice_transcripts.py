@@ -25,6 +25,7 @@ from pillarwatch.ingest.settings import IngestSettings
 from pillarwatch.ingest.twilio_signature import compute_signature
 from pillarwatch.models.sources import MappingOptions
 from pillarwatch.scrape import parse
+from tests.integration._ingest_support import read_topic, unique_topic
 from tests.support.worker import WorkerProcess, running_worker, value, wait_for
 from tests.unit._fixtures import FIXTURES
 
@@ -71,6 +72,7 @@ def _settings(worker: WorkerProcess, mapping: MappingOptions | None = None) -> I
     return IngestSettings(
         broker=worker.settings.broker,
         topic=worker.settings.topic,
+        dlq_topic=unique_topic("voice-dlq"),
         twilio_auth_token=TOKEN,
         public_url=PUBLIC,
         mapping=mapping or MappingOptions(),
@@ -163,6 +165,13 @@ def test_connect_and_generic_asr_transcripts_count_complaint_and_apology(
         produced = parse(receiver_metrics)
         assert value(produced, "pillarwatch_ingest_events_total", type="contact.message") == 2.0
         asyncio.run(_produce(settings, lifecycle[2:]))
+        # A broken segment is refused and dead-lettered with its route's name.
+        broken = b'{"contact_id": "c-asr-0001", "segment_id": "s-9", "role": "agent"}'
+        assert asyncio.run(_statuses(settings, [("/asr", broken, {})])) == [400]
+        [letter] = asyncio.run(read_topic(settings.bootstrap, settings.dlq_topic, 1))
+        assert letter.value == broken
+        assert letter.headers["pillarwatch.source"] == b"ingest/asr"
+        assert letter.headers["pillarwatch.reason"] == b"missing_field"
         # Complaint at answer + 5.2 s, apology at answer + 10.4 s; ASR: 24.1 s and 31.25 s.
         _wait_for_apologies(worker, {"q-billing-0001": (1.0, 5.2), "retention": (1.0, 7.15)})
         samples = worker.samples() or {}
