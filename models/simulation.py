@@ -3,14 +3,16 @@
 Per queue and channel: Poisson arrivals whose rate follows the day (a morning and an
 afternoon peak), a pool of agents served first-come-first-served, customer patience
 (abandonment), log-normal talk times, holds, transfers, transcripts in several languages
-with complaints, apologies and empathy, wrap-up dispositions, surveys, and customers drawn
-from a finite pool so that some come back (repeat contacts, across channels).
+with complaints, apologies and empathy (chat lines as typed, call lines as speech-to-text
+segments), wrap-up dispositions, surveys, and customers drawn from a finite pool so that
+some come back (repeat contacts, across channels).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -93,6 +95,15 @@ _LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "empathy": ("Я розумію, як це неприємно.",),
     },
 }
+
+
+def _spoken(line: str) -> str:
+    """A line as a real-time speech-to-text engine gives it: lower case, no punctuation.
+
+    Voice transcripts (docs/sources.md, "Voice transcripts") come without the writer's
+    punctuation, so the simulator's calls exercise the marker lexicons on that form.
+    """
+    return " ".join(re.sub(r"[^\w\s']", " ", line).lower().split())
 
 
 def _day_factor(ts: float) -> float:
@@ -244,6 +255,8 @@ class Simulation:
                 kind = "apology" if rng.random() < 0.7 else "empathy"
             pool = lines[kind]
             text = pool[int(rng.integers(0, len(pool)))]
+            if p.channel == "voice":
+                text = _spoken(text)  # a call's lines arrive as speech-to-text segments
             # Upstream NLP flags agent lines that use the customer's name or history.
             touch = {"personalised": True} if role == "agent" and rng.random() < 0.35 else {}
             emit("contact.message", now, role=role, text=text, **touch)

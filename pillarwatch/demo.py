@@ -42,6 +42,14 @@ def summary_line(s: Samples) -> str:
     for pillar, label in (("time_effort", "Time&Effort"), ("resolution", "Resolution")):
         if scores.get(pillar):
             parts.append(f"{label}(1h) {sum(scores[pillar]) / len(scores[pillar]):.0f}")
+    # Apology coverage per channel (mean over queues): on calls it comes from transcripts.
+    apology: dict[str, list[float]] = {}
+    for k, v in s.get("pillarwatch_apology_coverage_ratio", {}).items():
+        if dict(k)["window"] == "1h":
+            apology.setdefault(dict(k)["channel"], []).append(v)
+    if apology:
+        shares = " ".join(f"{c} {sum(r) / len(r):.0%}" for c, r in sorted(apology.items()))
+        parts.append(f"Apology(1h) {shares}")
     return time.strftime("[%H:%M:%S] ") + "  ".join(parts)
 
 

@@ -1,6 +1,10 @@
 """The webhook receiver: POST /twilio/taskrouter, /twilio/events, /aws/connect, /genesys;
 GET /metrics.
 
+Voice transcripts (docs/sources.md, "Voice transcripts"): POST /twilio/transcription,
+/aws/contact-lens, /genesys/transcription and /asr (JSON lines); their adapters read the
+call directory the contact-event routes fill.
+
 Answers 2xx only after the broker acknowledged every mapped event (and dead letter);
 503 with Retry-After when it did not in time, so the platform retries and nothing is lost;
 400 for a payload that does not parse or map (raw bytes and reason go to the dead-letter
@@ -15,6 +19,7 @@ import logging
 import urllib.parse
 from collections import Counter as Tally
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import orjson
@@ -29,16 +34,22 @@ from pillarwatch.models.sources import (
     MappingOptions,
     MappingResult,
     amazon_connect,
+    asr_jsonl,
+    contact_lens,
     genesys_cloud,
+    genesys_transcription,
     twilio_event_streams,
     twilio_taskrouter,
+    twilio_transcription,
 )
+from pillarwatch.models.sources.transcripts import CallDirectory, observed
 
 __all__ = ["make_app"]
 
 log = logging.getLogger(__name__)
 
 Mapper = Callable[[object, MappingOptions | None], MappingResult]
+LinesMapper = Callable[[bytes, MappingOptions | None], list[tuple[bytes, MappingResult]]]
 PRODUCER: web.AppKey[EventProducer] = web.AppKey("producer", EventProducer)
 SETTINGS: web.AppKey[IngestSettings] = web.AppKey("settings", IngestSettings)
 METRICS: web.AppKey[IngestMetrics] = web.AppKey("metrics", IngestMetrics)
@@ -130,7 +141,35 @@ def _json_route(source: str, mapper: Mapper) -> Callable[[web.Request], Any]:
     return handle
 
 
-async def _twilio(request: web.Request) -> web.StreamResponse:
+def _lines_route(source: str, map_lines: LinesMapper) -> Callable[[web.Request], Any]:
+    """A JSON-lines body: every line is mapped (and dead-lettered) on its own."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        settings = request.app[SETTINGS]
+        if settings.api_key is not None and not hmac.compare_digest(
+            request.headers.get(API_KEY_HEADER, ""), settings.api_key
+        ):
+            request.app[METRICS].requests.labels(outcome="unauthorized").inc()
+            return web.json_response({"error": "bad api key"}, status=403)
+        body = await _read_body(request)
+        if isinstance(body, web.Response):
+            return body
+        results = map_lines(body, settings.mapping)
+        if not results:
+            return await _reject_unparsable(request, source, body)
+        return await _deliver(request, source, body, results)
+
+    return handle
+
+
+def _twilio_route(source: str, mapper: Mapper) -> Callable[[web.Request], Any]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await _twilio(request, source, mapper)
+
+    return handle
+
+
+async def _twilio(request: web.Request, source: str, mapper: Mapper) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     metrics = request.app[METRICS]
     body = await _read_body(request)
@@ -156,14 +195,12 @@ async def _twilio(request: web.Request) -> web.StreamResponse:
         metrics.requests.labels(outcome="unauthorized").inc()
         return web.json_response({"error": "bad signature"}, status=403)
     if pairs is None:
-        return await _reject_unparsable(request, "twilio", body)
+        return await _reject_unparsable(request, source, body)
     form: dict[str, str] = {}
     for name, value in pairs:
         form.setdefault(name, value)
-    response = await _deliver(
-        request, "twilio", body, [(body, twilio_taskrouter.map_event(form, settings.mapping))]
-    )
-    # TaskRouter asks for 204 No Content on success.
+    response = await _deliver(request, source, body, [(body, mapper(form, settings.mapping))])
+    # TaskRouter asks for 204 No Content on success (any 2xx for transcription callbacks).
     return web.Response(status=204) if response.status == 200 else response
 
 
@@ -183,13 +220,37 @@ def make_app(
     app[PRODUCER] = producer or EventProducer(
         settings.bootstrap, settings.topic, settings.dlq_topic, settings.send_timeout_seconds
     )
-    app.router.add_post("/twilio/taskrouter", _twilio)
-    app.router.add_post("/aws/connect", _json_route("connect", amazon_connect.map_event))
-    app.router.add_post("/genesys", _json_route("genesys", genesys_cloud.map_event))
+    # Voice transcripts name calls by platform ids; the contact-event routes teach `calls`
+    # which contact, queue and answer time those are (models/sources/transcripts.py).
+    calls = CallDirectory()
+    taskrouter = observed(twilio_taskrouter.map_event, twilio_transcription.observe, calls)
+    connect = observed(amazon_connect.map_event, contact_lens.observe, calls)
+    genesys = observed(genesys_cloud.map_event, genesys_transcription.observe, calls)
+    app.router.add_post("/twilio/taskrouter", _twilio_route("twilio", taskrouter))
+    app.router.add_post("/aws/connect", _json_route("connect", connect))
+    app.router.add_post("/genesys", _json_route("genesys", genesys))
     # Twilio Event Streams webhook sink: CloudEvents JSON (a batch is a list), TaskRouter types.
+    # Not observed into `calls`: its snake_case task attributes are not read for a CallSid yet.
     app.router.add_post(
         "/twilio/events", _json_route("twilio-events", twilio_event_streams.map_event)
     )
+    app.router.add_post(
+        "/twilio/transcription",
+        _twilio_route(
+            "twilio-transcription", partial(twilio_transcription.map_event, directory=calls)
+        ),
+    )
+    app.router.add_post(
+        "/aws/contact-lens",
+        _json_route("contact-lens", partial(contact_lens.map_event, directory=calls)),
+    )
+    app.router.add_post(
+        "/genesys/transcription",
+        _json_route(
+            "genesys-transcription", partial(genesys_transcription.map_event, directory=calls)
+        ),
+    )
+    app.router.add_post("/asr", _lines_route("asr", partial(asr_jsonl.map_lines, directory=calls)))
     app.router.add_get("/metrics", _metrics)
 
     async def stop_producer(app: web.Application) -> None:
