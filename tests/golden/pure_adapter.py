@@ -11,10 +11,9 @@ names them, and the pure comparison leaves them out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import orjson
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
@@ -61,7 +60,9 @@ def pure_samples(lines: list[bytes], config_path: Path | None) -> Samples:
             )
             pair[0] += item.delta.get("fcr_eligible", 0.0)
             pair[1] += item.delta.get("fcr_resolved", 0.0)
-    rows = [(q, c, m, v) for (q, c, m), v in buckets.items()]
+    rows: list[tuple[str, str, int, Sequence[float]]] = [
+        (q, c, m, v) for (q, c, m), v in buckets.items()
+    ]
     events = [e for e in (decode(line, now=float("inf")) for line in lines) if isinstance(e, Event)]
     end = minute_of(max(e.ts for e in events))
     agents = _agents_by_state(events)
@@ -95,7 +96,3 @@ def _agents_by_state(events: list[Event]) -> dict[tuple[str, str], dict[str, int
         by_state = counts.setdefault((queue, channel), {})
         by_state[state] = by_state.get(state, 0) + 1
     return counts
-
-
-def clock_tick_line(event: dict[str, object]) -> bytes:
-    return orjson.dumps(event)

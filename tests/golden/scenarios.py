@@ -132,7 +132,7 @@ def evaluate(arithmetic: str | int | float, where: str) -> float:
     def walk(node: ast.AST) -> float:
         if isinstance(node, ast.Expression):
             return walk(node.body)
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
             return float(node.value)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             return _BINARY[type(node.op)](walk(node.left), walk(node.right))
@@ -251,7 +251,9 @@ def _bucket_expectation(steps: dict[float, Figure], le: float) -> Figure | None:
     return steps[max(below)] if below else None
 
 
-def compare(scenario: Scenario, samples: Samples | None, only: frozenset[str] | None = None) -> list[str]:
+def compare(
+    scenario: Scenario, samples: Samples | None, only: frozenset[str] | None = None
+) -> list[str]:
     """Every difference between `samples` and the scenario, as readable lines; [] when equal.
 
     Two-way: each expected figure must be present and equal, and no other pillarwatch_* series
@@ -260,10 +262,27 @@ def compare(scenario: Scenario, samples: Samples | None, only: frozenset[str] | 
     """
     if samples is None:
         return ["no /metrics to compare"]
-    wanted: dict[tuple[str, Labels], Figure] = {}
-    for fig in scenario.figures:
-        if only is None or fig.name in only:
-            wanted[(fig.name, fig.labels)] = fig
+    got = _scenario_series(scenario, samples, only)
+    wanted = _wanted(scenario, got, only)
+    problems = []
+    for key, fig in sorted(wanted.items()):
+        found = got.get(key)
+        expected = f"{fig.title()}: expected {fig.arithmetic} = {fig.value!r}"
+        if found is None:
+            problems.append(f"{expected}, got absent")
+        elif not _equal(fig.name, found, fig.value):
+            problems.append(f"{expected}, got {found!r}")
+    for key, found in sorted(got.items()):
+        if key not in wanted:
+            title = Figure(key[0], key[1], "", 0.0).title()
+            problems.append(f"{title}: not expected, got {found!r}")
+    return problems
+
+
+def _scenario_series(
+    scenario: Scenario, samples: Samples, only: frozenset[str] | None
+) -> dict[tuple[str, Labels], float]:
+    """The pillarwatch_* samples labelled with one of the scenario's queues (no _created)."""
     got: dict[tuple[str, Labels], float] = {}
     for name, series in samples.items():
         if not name.startswith(PREFIX) or name.endswith("_created"):
@@ -273,28 +292,26 @@ def compare(scenario: Scenario, samples: Samples | None, only: frozenset[str] | 
         for labels, value in series.items():
             if dict(labels).get("queue") in scenario.queues:
                 got[(name, labels)] = value
+    return got
+
+
+def _wanted(
+    scenario: Scenario, got: Mapping[tuple[str, Labels], float], only: frozenset[str] | None
+) -> dict[tuple[str, Labels], Figure]:
+    """The expected figures, histogram buckets expanded from their steps to every `le`."""
+    wanted = {
+        (fig.name, fig.labels): fig for fig in scenario.figures if only is None or fig.name in only
+    }
     for hist, labels, steps in scenario.histograms:
         if only is not None and hist not in only:
             continue
-        les = {float(dict(lab)["le"]) for (n, lab) in got if n == hist and _without_le(lab) == labels}
+        les = {float(dict(lab)["le"]) for n, lab in got if n == hist and _without_le(lab) == labels}
         for le in les | set(steps):
             fig = _bucket_expectation(steps, le)
             full = _sorted({**dict(labels), "le": _le_text(le)})
             arithmetic = "0 (below the first step)" if fig is None else f"{fig.arithmetic} (step)"
-            value = 0.0 if fig is None else fig.value
-            wanted[(hist, full)] = Figure(hist, full, arithmetic, value)
-    problems = []
-    for key, fig in sorted(wanted.items()):
-        found = got.get(key)
-        if found is None:
-            problems.append(f"{fig.title()}: expected {fig.arithmetic} = {fig.value!r}, got absent")
-        elif not _equal(fig.name, found, fig.value):
-            problems.append(f"{fig.title()}: expected {fig.arithmetic} = {fig.value!r}, got {found!r}")
-    for key, found in sorted(got.items()):
-        if key not in wanted:
-            title = Figure(key[0], key[1], "", 0.0).title()
-            problems.append(f"{title}: not expected, got {found!r}")
-    return problems
+            wanted[(hist, full)] = Figure(hist, full, arithmetic, 0.0 if fig is None else fig.value)
+    return wanted
 
 
 def _without_le(labels: Labels) -> Labels:

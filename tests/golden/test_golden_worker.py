@@ -46,12 +46,19 @@ def final_samples(
     with ExitStack() as stack:
         workers: dict[Path | None, WorkerProcess] = {}
         for n, config in enumerate(groups):
-            env = {"PILLARWATCH_CONFIG": str(config)} if config is not None else {}
-            workers[config] = stack.enter_context(
-                running_worker(broker, tmp, f"golden-{n}", PILLARWATCH_PARTITIONS="4", **env)
+            name = f"golden-{n}"
+            # Without a config file the worker has no PILLARWATCH_CONFIG at all (worker_env
+            # drops the caller's): the built-in defaults.
+            worker = (
+                running_worker(broker, tmp, name, PILLARWATCH_PARTITIONS="4")
+                if config is None
+                else running_worker(
+                    broker, tmp, name, PILLARWATCH_PARTITIONS="4", PILLARWATCH_CONFIG=str(config)
+                )
             )
+            workers[config] = stack.enter_context(worker)
         for config, scenarios in groups.items():
-            path = tmp / f"events-{len(str(config))}-{scenarios[0].name}.jsonl"
+            path = tmp / f"events-{scenarios[0].name}.jsonl"  # one file per worker
             lines = [line for s in scenarios for line in s.lines()]
             path.write_bytes(b"\n".join([*lines, orjson.dumps(CLOCK_TICK)]) + b"\n")
             asyncio.run(produce(workers[config].settings, jsonl_records(path)))
