@@ -9,7 +9,7 @@ every exported figure must be, each written as the arithmetic that gives it). Th
     queues = ["g-edges"]            # every pillarwatch_* series with one of these queues is held
 
     [g-edges.voice]                 # series without a window label (counters, live gauges...)
-    contacts_total = { answered = "8", abandoned = "2", short_abandoned = "1" }
+    contacts_total = { answered = "8", abandoned = "2", short_abandoned = "1" }  # by `outcome`
     wait_seconds = { count = "8", sum = "20 + 21", buckets = { "5" = "2", "+Inf" = "8" } }
     "queue_waiting_contacts" = "1"
 
@@ -18,6 +18,8 @@ every exported figure must be, each written as the arithmetic that gives it). Th
     "pillar_score{pillar=time_effort}" = "42.125 / 0.70"
 
 Names leave out the `pillarwatch_` prefix; queue, channel (and window) come from the table.
+A table of values is one label's values: `outcome` of contacts_total, `state` of
+staffing_present_agents.
 Histogram buckets are a step function: the count at any `le` is the value given at the
 largest listed `le` at or below it (0 below the first), so only the steps are written.
 
@@ -173,59 +175,81 @@ def _sorted(labels: Mapping[str, str]) -> Labels:
     return tuple(sorted(labels.items()))
 
 
+# A table of one label's values, e.g. contacts_total = { answered = "8", ... }: which label.
+VALUE_LABEL = {
+    "pillarwatch_contacts_total": "outcome",
+    "pillarwatch_staffing_present_agents": "state",
+}
+
+
+class _Reader:
+    """Collects the figures of one expected file, naming the file, table and key in errors."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.figures: list[Figure] = []
+        self.histograms: list[tuple[str, Labels, dict[float, Figure]]] = []
+
+    def table(self, queue: str, channel: str, body: Mapping[str, Any]) -> None:
+        base = {"queue": queue, "channel": channel}
+        for key, spec in body.items():
+            where = f"{self.path.name} [{queue}.{channel}] {key}"
+            if key in ("both", *WINDOWS):
+                for window in WINDOWS if key == "both" else (key,):
+                    for wkey, wspec in spec.items():
+                        self.figure(wkey, wspec, {**base, "window": window}, f"{where}.{wkey}")
+            elif isinstance(spec, dict) and "buckets" in spec:
+                self.histogram(key, spec, base, where)
+            elif isinstance(spec, dict):
+                metric, _ = _parse_key(key, where)
+                label = VALUE_LABEL.get(metric)
+                if label is None:
+                    raise ValueError(f"{where}: a table of values only for {sorted(VALUE_LABEL)}")
+                for value_name, arithmetic in spec.items():
+                    self.figure(
+                        key, arithmetic, {**base, label: value_name}, f"{where}.{value_name}"
+                    )
+            else:
+                self.figure(key, spec, base, where)
+
+    def figure(self, key: str, arithmetic: Any, labels: dict[str, str], where: str) -> None:
+        metric, extra = _parse_key(key, where)
+        value = evaluate(arithmetic, where)
+        self.figures.append(Figure(metric, _sorted({**labels, **extra}), str(arithmetic), value))
+
+    def histogram(
+        self, key: str, spec: Mapping[str, Any], base: dict[str, str], where: str
+    ) -> None:
+        metric, extra = _parse_key(key, where)
+        labels = _sorted({**base, **extra})
+        for part in ("count", "sum"):
+            value = evaluate(spec[part], f"{where}.{part}")
+            self.figures.append(Figure(f"{metric}_{part}", labels, str(spec[part]), value))
+        steps = {
+            float(le): Figure(f"{metric}_bucket", labels, str(v), evaluate(v, f"{where} le={le}"))
+            for le, v in spec["buckets"].items()
+        }
+        self.histograms.append((f"{metric}_bucket", labels, steps))
+
+
 def load_scenario(name: str) -> Scenario:
     path = SCENARIOS / f"{name}.toml"
     with open(path, "rb") as fh:
         doc = tomllib.load(fh)
     config = doc.get("config")
     queues = frozenset(doc["queues"])
-    figures: list[Figure] = []
-    histograms: list[tuple[str, Labels, dict[float, Figure]]] = []
+    reader = _Reader(path)
     for queue in sorted(queues):
         for channel, body in doc.get(queue, {}).items():
-            base = {"queue": queue, "channel": channel}
-            for key, spec in body.items():
-                where = f"{path.name} [{queue}.{channel}] {key}"
-                if key in ("both", *WINDOWS):
-                    for window in WINDOWS if key == "both" else (key,):
-                        for wkey, wspec in spec.items():
-                            wwhere = f"{path.name} [{queue}.{channel}.{key}] {wkey}"
-                            metric, extra = _parse_key(wkey, wwhere)
-                            labels = _sorted({**base, "window": window, **extra})
-                            value = evaluate(wspec, wwhere)
-                            figures.append(Figure(metric, labels, str(wspec), value))
-                    continue
-                metric, extra = _parse_key(key, where)
-                if isinstance(spec, dict) and "buckets" in spec:
-                    labels = _sorted({**base, **extra})
-                    for part in ("count", "sum"):
-                        arithmetic = str(spec[part])
-                        value = evaluate(spec[part], where)
-                        figures.append(Figure(f"{metric}_{part}", labels, arithmetic, value))
-                    steps = {
-                        float(le): Figure(
-                            f"{metric}_bucket", labels, str(v), evaluate(v, f"{where} le={le}")
-                        )
-                        for le, v in spec["buckets"].items()
-                    }
-                    histograms.append((f"{metric}_bucket", labels, steps))
-                elif isinstance(spec, dict):  # one label's values: {answered = "8", ...}
-                    label = {"pillarwatch_contacts_total": "outcome"}.get(metric, "state")
-                    for value_name, arithmetic in spec.items():
-                        labels = _sorted({**base, **extra, label: value_name})
-                        value = evaluate(arithmetic, f"{where}.{value_name}")
-                        figures.append(Figure(metric, labels, str(arithmetic), value))
-                else:
-                    labels = _sorted({**base, **extra})
-                    figures.append(Figure(metric, labels, str(spec), evaluate(spec, where)))
+            reader.table(queue, channel, body)
     return Scenario(
         name=name,
         description=doc.get("description", ""),
         events=SCENARIOS / f"{name}.jsonl",
         config=None if config is None else CONFIGS / config,
         queues=queues,
-        figures=tuple(figures),
-        histograms=tuple(histograms),
+        figures=tuple(reader.figures),
+        histograms=tuple(reader.histograms),
     )
 
 
