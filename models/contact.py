@@ -14,6 +14,9 @@ before its `queued` ends with the same summaries. Rules for impossible sequences
 - `ended` before `queued` (in time): the wait is 0, so a short abandon;
 - after its summary a contact's state is kept as a tombstone until the contact timeout, so a
   late or replayed event (a survey, a redelivery after a crash) changes no counts;
+- except a `contact.queued` later than the end (the later of ended and wrapped) of a tombstone
+  that was queued itself: the contact was re-opened (docs/schema.md), and it starts again as a
+  new contact with the same id;
 - a contact with no event for `contact_timeout_seconds` (event time) is closed by `expire`:
   ended at its last event, its outcome (abandoned if never answered; with no event after the
   queued one that is a 0 s wait, a short abandon: no wait is invented) and summary emitted as if
@@ -170,7 +173,7 @@ def apply(
 
     `markers` is `models.markers.detect()` of the event's text, 0 for non-message events.
     """
-    if state is None:
+    if state is None or _reopened(state, event):
         state = ContactState(queue=event.queue, channel=event.channel, contact_id=event.contact_id)
     if state.segment is None and event.segment is not None:
         state.segment = event.segment
@@ -188,6 +191,15 @@ def apply(
     if summary is not None:
         emitted.append(summary)
     return state, emitted
+
+
+def _reopened(state: ContactState, event: Event) -> bool:
+    """A new `contact.queued` after the contact ended and was summarised: a re-opened contact."""
+    if not state.summary_sent or event.type != "contact.queued" or state.ended_ts is None:
+        return False
+    if state.queued_ts is None:
+        return False  # its own `queued`, arriving after its `ended`: it completes the contact
+    return event.ts > max(state.ended_ts, state.wrapped_ts or state.ended_ts)
 
 
 def is_stale(state: ContactState, now: float, config: Config) -> bool:

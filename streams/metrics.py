@@ -16,11 +16,13 @@ from prometheus_client.registry import Collector
 
 from pillarwatch.models.catalogue import ALLOWED_LABELS, MetricSpec, spec
 
-__all__ = ["Metrics", "ScrapeCollector", "counter", "gauge_family", "partition_gauges"]
+__all__ = ["OUTCOMES", "Metrics", "ScrapeCollector", "counter", "gauge_family", "partition_gauges"]
 
 WAIT_BUCKETS = (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
 HANDLE_BUCKETS = (30, 60, 120, 180, 240, 300, 450, 600, 900, 1200, 1800, 3600)
 LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600)
+# The `outcome` values of pillarwatch_contacts_total (models/contact.py Outcome.outcome).
+OUTCOMES = ("answered", "abandoned", "short_abandoned")
 
 
 def counter(registry: CollectorRegistry, name: str) -> Counter:
@@ -73,6 +75,21 @@ class Metrics:
         self.queue_label = LabelGuard(max_queues, self.folded)
         # Children cached per label value: .labels() costs a lock and a dict lookup each call.
         self._event_children: dict[str, Any] = {}
+        self._outcome_children: dict[tuple[str, str, str], Any] = {}
+
+    def count_outcome(self, queue: str, channel: str, outcome: str) -> None:
+        """Count one queue outcome. The first time a queue and channel is seen, every outcome's
+        child starts at 0, so increase() and alert expressions see 0 rather than no data."""
+        child = self._outcome_children.get((queue, channel, outcome))
+        if child is None:
+            for name in OUTCOMES:
+                self._outcome_children.setdefault(
+                    (queue, channel, name), self.contacts.labels(queue, channel, name)
+                )
+            child = self._outcome_children.setdefault(
+                (queue, channel, outcome), self.contacts.labels(queue, channel, outcome)
+            )
+        child.inc()
 
     def count_event(self, event_type: str) -> None:
         child = self._event_children.get(event_type)

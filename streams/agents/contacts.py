@@ -131,7 +131,7 @@ def install(app: PillarwatchApp) -> None:
         for item in items:
             queue = m.queue_label(item.queue)
             if isinstance(item, Outcome):
-                m.contacts.labels(queue, item.channel, item.outcome).inc()
+                m.count_outcome(queue, item.channel, item.outcome)
                 if item.outcome == "answered":
                     m.wait.labels(queue, item.channel).observe(item.wait)
             elif item.handle is not None:

@@ -56,6 +56,20 @@ def test_ended_before_queued_in_time_is_a_short_abandon() -> None:
     assert len(summaries(out)) == 1
 
 
+def test_a_queued_after_the_contact_ended_is_a_re_opened_contact() -> None:
+    """Same contact id, queued again after it ended and was wrapped: a second contact."""
+    first = [ev("contact.queued", 0), ev("contact.answered", 10), ev("contact.ended", 100)]
+    first.append(ev("contact.wrapped", 110, resolved=True))
+    again = [ev("contact.queued", 600, n=1), ev("contact.answered", 605, n=1)]
+    again += [ev("contact.ended", 700, n=1), ev("contact.wrapped", 700, n=1, resolved=False)]
+    _, out = run(first + again)
+    assert [(o.outcome, o.wait) for o in outcomes(out)] == [("answered", 10.0), ("answered", 5.0)]
+    assert [(s.start, s.resolved) for s in summaries(out)] == [(T0, True), (T0 + 600, False)]
+    # A replay of the first contact's own queued event changes nothing.
+    _, out = run([*first, ev("contact.queued", 0)])
+    assert len(outcomes(out)) == 1
+
+
 def test_ended_arriving_before_its_queued_gives_one_abandon() -> None:
     """The tombstone keeps the ended time: the late `queued` completes the outcome."""
     _, out = run([ev("contact.ended", 60), ev("contact.queued", 0)])
