@@ -14,6 +14,7 @@ is the caller's business: `detect` reports what the text says.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import unicodedata
@@ -29,7 +30,10 @@ __all__ = [
     "EMPATHY",
     "LANGUAGES",
     "MARKERS",
+    "NGRAM_MODEL",
     "asks_to_repeat",
+    "char_ngrams",
+    "classify",
     "compile_pattern",
     "detect",
     "detect_languages",
@@ -265,6 +269,64 @@ def _lexicons(text: str, lang: str | None) -> tuple[_Lexicon, ...]:
     return tuple(_LEXICONS[guess] for guess in detect_languages(text))
 
 
+# --- the character n-gram classifier ------------------------------------------------------
+
+# A logistic model per marker over character n-grams of each normalised word, trained on the
+# dev split by `pillarwatch markers train` (models/marker_eval/classifier.py) and shipped as
+# models/lexicons/ngram_model.json: {"sizes", "weights": {gram: [complaint, apology,
+# empathy]}, "bias": [...], "trained_on": sha256 of the dev split}. Lexicons give precision,
+# the classifier recall; a marker counts when either finds it (docs/markers.md has the
+# figures that chose this).
+NGRAM_MODEL: Final = "ngram_model.json"
+
+
+def char_ngrams(norm: str, sizes: tuple[int, ...] = (3, 4, 5)) -> set[str]:
+    """Features of a normalised message: each word padded with spaces, and its n-grams."""
+    padded = [f" {word} " for word in norm.split()]
+    # One set comprehension: about twice as fast as adding each word's n-grams in a loop.
+    return {p[i : i + k] for p in padded for k in sizes for i in range(len(p) - k + 1)} | set(
+        padded
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _NgramModel:
+    sizes: tuple[int, ...]
+    weights: dict[str, tuple[float, float, float]]
+    bias: tuple[float, float, float]
+
+
+def _load_model() -> _NgramModel | None:
+    item = resources.files("pillarwatch.models") / "lexicons" / NGRAM_MODEL
+    if not item.is_file():
+        return None
+    raw = json.loads(item.read_text("utf-8"))
+    weights = {gram: (w[0], w[1], w[2]) for gram, w in raw["weights"].items()}
+    return _NgramModel(tuple(raw["sizes"]), weights, tuple(raw["bias"]))  # type: ignore[arg-type]
+
+
+_MODEL: Final = _load_model()
+_BIT_ORDER: Final = (COMPLAINT, APOLOGY, EMPATHY)
+
+
+def classify(norm: str) -> int:
+    """Markers the n-gram classifier finds in a normalised message (0 without a model)."""
+    if _MODEL is None:
+        return 0
+    complaint, apology, empathy = _MODEL.bias
+    for weight in map(_MODEL.weights.get, char_ngrams(norm, _MODEL.sizes)):
+        if weight is not None:
+            complaint += weight[0]
+            apology += weight[1]
+            empathy += weight[2]
+    # A logit above 0 is a probability above 0.5.
+    found = 0
+    for bit, logit in zip(_BIT_ORDER, (complaint, apology, empathy), strict=True):
+        if logit > 0:
+            found |= bit
+    return found
+
+
 # --- detection ---------------------------------------------------------------------------
 
 # A request to repeat ("sorry, could you repeat that?") is only a courtesy when the message is
@@ -286,22 +348,31 @@ def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
     )
 
 
-def detect(text: str, lang: str | None) -> int:
+def detect(text: str, lang: str | None, *, classifier: bool = True) -> int:
     """Bitmask of COMPLAINT, APOLOGY and EMPATHY found in `text`.
 
     `lang` is a BCP 47 tag; when it is missing or not one of LANGUAGES the language is
-    detected from the text (`detect_language`), and a text in none of them has no markers.
-    A signal inside a cancelling phrase ("no need to apologise") does not count, nor a
-    "sorry" that asks the other side to repeat ("sorry, could you say that again?").
+    detected from the text (`detect_languages`), and a text in none of them has no markers.
+    A marker counts when the language's lexicon or the n-gram classifier finds it
+    (`classifier=False`: the lexicon alone). A lexicon signal inside a cancelling phrase
+    ("no need to apologise") does not count, nor any "sorry" that asks the other side to
+    repeat ("sorry, could you say that again?").
     """
+    lexicons = _lexicons(text, lang)
+    if not lexicons:
+        return 0
     norm = " " + normalise(text) + " "
     found = 0
-    for lexicon in _lexicons(text, lang):
-        found |= _detect_with(lexicon, norm, text)
+    for lexicon in lexicons:
+        found |= _detect_with(lexicon, norm)
+    if classifier:
+        found |= classify(norm)
+    if found & APOLOGY and any(_is_repeat_request(norm, text, lx) for lx in lexicons):
+        found &= ~APOLOGY
     return found
 
 
-def _detect_with(lexicon: _Lexicon, norm: str, text: str) -> int:
+def _detect_with(lexicon: _Lexicon, norm: str) -> int:
     found = 0
     for rule in lexicon.rules:
         if rule.match.search(norm) is None:
@@ -311,8 +382,6 @@ def _detect_with(lexicon: _Lexicon, norm: str, text: str) -> int:
         if rule.unless is not None and rule.match.search(rule.unless.sub(" ", norm)) is None:
             continue
         found |= rule.bit
-    if found & APOLOGY and _is_repeat_request(norm, text, lexicon):
-        found &= ~APOLOGY
     return found
 
 
@@ -332,14 +401,16 @@ ASKED_TO_REPEAT: Final = 1
 _FOLLOW_UP_MAX_WORDS: Final = 5
 
 
-def in_context(found: int, role: str, text: str, lang: str | None, context: int) -> tuple[int, int]:
+def in_context(
+    found: int, role: str | None, text: str | None, lang: str | None, context: int
+) -> tuple[int, int]:
     """`detect()`'s `found` for one message, judged with what came before in the contact.
 
     `context` is the value this function returned for the contact's previous message (0 for
     the first); it returns the markers that count and the context for the next message. It
     is pure and keeps only flags, so the caller can store `context` in its contact state.
     """
-    if role != "agent":
+    if role != "agent" or text is None:
         return found, context  # the customer's answer: the agent's request still stands
     words = len(normalise(text).split())
     if found & APOLOGY and context & ASKED_TO_REPEAT and words <= _FOLLOW_UP_MAX_WORDS:

@@ -1,48 +1,62 @@
 """The detectors compared on the labelled sets, each a function of one labelled example.
 
-- `lexicon`: models.markers as the stream runs it, language tag given, conversation context
-  applied (`in_context` over the rows' earlier messages). This is the one kept.
-- `untagged`: the same with the language tag dropped, so the language is detected.
-- `classifier`: option (b), a character n-gram model trained on dev (classifier.py).
-- `either`: lexicon or classifier (lexicon for precision, classifier for recall).
+Every option runs the conversation context (`in_context` over the row's earlier messages),
+so they differ only in what finds the markers:
+- `lexicon`: the language's lexicon and its rules (option a);
+- `classifier`: the character n-gram model trained on dev (option b; its lexicon is still used
+  for the repeat-request rule and to know the language);
+- `combined`: a marker counts when either finds it. This is what the stream runs;
+- `untagged`: `combined` with the language tag dropped, so the language is detected.
 """
 
 from __future__ import annotations
 
-from pillarwatch.models.marker_eval.classifier import NgramModel
+from collections.abc import Callable
+
 from pillarwatch.models.marker_eval.scoring import Detector
 from pillarwatch.models.marker_eval.sets import Example
-from pillarwatch.models.markers import detect, in_context
+from pillarwatch.models.markers import (
+    APOLOGY,
+    asks_to_repeat,
+    classify,
+    detect,
+    in_context,
+    normalise,
+)
 
-__all__ = ["either", "lexicon", "make_classifier", "untagged"]
+__all__ = ["OPTIONS"]
 
-
-def _in_conversation(ex: Example, lang: str | None) -> int:
-    context = 0
-    for earlier in ex.context:
-        found = detect(earlier.text, lang)
-        _, context = in_context(found, earlier.role, earlier.text, lang, context)
-    found = detect(ex.text, lang)
-    return in_context(found, ex.role, ex.text, lang, context)[0]
-
-
-def lexicon(ex: Example) -> int:
-    return _in_conversation(ex, ex.lang)
+_Find = Callable[[str, str | None], int]
 
 
-def untagged(ex: Example) -> int:
-    return _in_conversation(ex, None)
+def _in_conversation(find: _Find, tagged: bool) -> Detector:
+    def detector(ex: Example) -> int:
+        lang = ex.lang if tagged else None
+        context = 0
+        for earlier in ex.context:
+            _, context = in_context(
+                find(earlier.text, lang), earlier.role, earlier.text, lang, context
+            )
+        return in_context(find(ex.text, lang), ex.role, ex.text, lang, context)[0]
+
+    return detector
 
 
-def make_classifier(model: NgramModel) -> Detector:
-    def classifier(ex: Example) -> int:
-        return model.detect(ex.text, ex.role)
-
-    return classifier
+def _lexicon(text: str, lang: str | None) -> int:
+    return detect(text, lang, classifier=False)
 
 
-def either(model: NgramModel) -> Detector:
-    def lexicon_or_classifier(ex: Example) -> int:
-        return lexicon(ex) | model.detect(ex.text, ex.role)
+def _classifier(text: str, lang: str | None) -> int:
+    # The classifier's bits, with detect()'s repeat-request rule applied to them too.
+    found = classify(" " + normalise(text) + " ")
+    if found & APOLOGY and asks_to_repeat(text, lang):
+        found &= ~APOLOGY
+    return found
 
-    return lexicon_or_classifier
+
+OPTIONS: dict[str, Detector] = {
+    "lexicon": _in_conversation(_lexicon, tagged=True),
+    "classifier": _in_conversation(_classifier, tagged=True),
+    "combined": _in_conversation(detect, tagged=True),
+    "untagged": _in_conversation(detect, tagged=False),
+}
