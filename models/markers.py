@@ -354,35 +354,43 @@ def detect(text: str, lang: str | None, *, classifier: bool = True) -> int:
     `lang` is a BCP 47 tag; when it is missing or not one of LANGUAGES the language is
     detected from the text (`detect_languages`), and a text in none of them has no markers.
     A marker counts when the language's lexicon or the n-gram classifier finds it
-    (`classifier=False`: the lexicon alone). A lexicon signal inside a cancelling phrase
-    ("no need to apologise") does not count, nor any "sorry" that asks the other side to
-    repeat ("sorry, could you say that again?").
+    (`classifier=False`: the lexicon alone). A signal inside a cancelling phrase ("no need
+    to apologise") does not count, from either, nor any "sorry" that asks the other side to
+    repeat ("sorry, could you say that again?"). The classifier judges each marker only as
+    it was trained (complaint on customer lines, the others on agent lines), so the caller
+    keeps only the markers of the speaker's role, as the stream does.
     """
     lexicons = _lexicons(text, lang)
     if not lexicons:
         return 0
     norm = " " + normalise(text) + " "
-    found = 0
+    found = cancelled = 0
     for lexicon in lexicons:
-        found |= _detect_with(lexicon, norm)
+        lexicon_found, lexicon_cancelled = _detect_with(lexicon, norm)
+        found |= lexicon_found
+        cancelled |= lexicon_cancelled
     if classifier:
-        found |= classify(norm)
+        # A marker the lexicon saw negated ("nothing to apologise for") stays negated: the
+        # classifier has no notion of negation scope.
+        found |= classify(norm) & ~cancelled
     if found & APOLOGY and any(_is_repeat_request(norm, text, lx) for lx in lexicons):
         found &= ~APOLOGY
     return found
 
 
-def _detect_with(lexicon: _Lexicon, norm: str) -> int:
-    found = 0
+def _detect_with(lexicon: _Lexicon, norm: str) -> tuple[int, int]:
+    """Markers the lexicon finds, and those it found only inside a cancelling phrase."""
+    found = cancelled = 0
     for rule in lexicon.rules:
         if rule.match.search(norm) is None:
             continue
         # Blank out the cancelling phrases, then look again: a genuine signal elsewhere in the
         # message still counts ("no need to apologise, I'm sorry it took so long").
         if rule.unless is not None and rule.match.search(rule.unless.sub(" ", norm)) is None:
+            cancelled |= rule.bit
             continue
         found |= rule.bit
-    return found
+    return found, cancelled
 
 
 def asks_to_repeat(text: str, lang: str | None) -> bool:

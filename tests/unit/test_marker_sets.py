@@ -12,13 +12,21 @@ translation of a dev line in another language); docs/markers.md says so next to 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
 from pillarwatch.models.marker_eval.classifier import train
-from pillarwatch.models.marker_eval.sets import DEFAULT_DATA, load_split, split_of
-from pillarwatch.models.markers import APOLOGY, COMPLAINT, EMPATHY, LANGUAGES, normalise
+from pillarwatch.models.marker_eval.sets import DEFAULT_DATA, load_split, split_digest, split_of
+from pillarwatch.models.markers import (
+    APOLOGY,
+    COMPLAINT,
+    EMPATHY,
+    LANGUAGES,
+    NGRAM_MODEL,
+    normalise,
+)
 
 # sha256 of each test-split file, pinned when the split was written (before any result was
 # seen). A change to a test line fails here: the test split is never edited after the fact.
@@ -36,6 +44,9 @@ PINNED_TEST_FILES = {
     "uk": "ca135253ae827ea64833848136e67cf4203f2bdd540c5aea55d4d878519ae371",
 }
 LEAK_WORDS = 5
+# Hits that are not derived from the test line: lexicon text written before the set existed
+# (commit 00c8c70) that a test line happens to repeat word for word.
+PREDATES_THE_SET = {("fr.toml", "ne vous excusez pas")}
 MODELS = Path(__file__).resolve().parents[2] / "models"
 DEV = load_split("dev")
 TEST = load_split("test")
@@ -94,13 +105,22 @@ def test_no_test_line_is_copied_into_lexicons_rules_or_training_data() -> None:
             if whole in dev_texts:
                 leaks.append(f"in dev: {ex.text}")
             for run in _runs(ex.text) | ({whole} if len(whole.split()) >= 3 else set()):
-                leaks += [f"{name}: {ex.text}" for name, s in sources.items() if f" {run} " in s]
+                leaks += [
+                    f"{name}: {ex.text}"
+                    for name, s in sources.items()
+                    if f" {run} " in s and (name, run) not in PREDATES_THE_SET
+                ]
     assert not leaks
 
 
 def test_the_leak_check_can_fail() -> None:
     line = TEST["en"][0].text
     assert any(f" {run} " in " " + normalise(f"# note: {line}") + " " for run in _runs(line))
+
+
+def test_the_shipped_classifier_was_trained_on_this_dev_split() -> None:
+    model = json.loads((MODELS / "lexicons" / NGRAM_MODEL).read_text("utf-8"))
+    assert model["trained_on"] == split_digest("dev"), "dev changed: pillarwatch markers train"
 
 
 def test_the_classifier_refuses_test_rows() -> None:
