@@ -19,9 +19,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pillarwatch.models.marker_eval.options import OPTIONS
 from pillarwatch.models.marker_eval.bench import bench
 from pillarwatch.models.marker_eval.gates import below_gate
+from pillarwatch.models.marker_eval.options import OPTIONS
 from pillarwatch.models.marker_eval.scoring import Counts, Detector, score
 from pillarwatch.models.marker_eval.sets import DEFAULT_DATA, Example, load_split
 

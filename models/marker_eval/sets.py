@@ -32,9 +32,7 @@ __all__ = [
     "split_of",
 ]
 
-DEFAULT_DATA: Final = (
-    Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "markers"
-)
+DEFAULT_DATA: Final = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "markers"
 SPLITS: Final = ("dev", "test")
 BITS: Final[dict[str, int]] = {"complaint": COMPLAINT, "apology": APOLOGY, "empathy": EMPATHY}
 # Which markers count for which speaker (the stream applies the same rule).
@@ -111,7 +109,9 @@ def load_split(split: str, folder: Path = DEFAULT_DATA) -> dict[str, list[Exampl
             try:
                 rows.append(_row(path.stem, json.loads(line), where))
             except (KeyError, TypeError, json.JSONDecodeError) as exc:
-                raise ValueError(f"{where}: bad row ({exc!r}); see models/marker_eval/sets.py")
+                raise ValueError(
+                    f"{where}: bad row ({exc!r}); see models/marker_eval/sets.py"
+                ) from exc
         sets[path.stem] = rows
     return sets
 

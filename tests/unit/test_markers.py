@@ -17,10 +17,10 @@ from pillarwatch.models.markers import (
     LANGUAGES,
     _build,
     asks_to_repeat,
-    detect_languages,
-    in_context,
     compile_pattern,
     detect,
+    detect_languages,
+    in_context,
     normalise,
 )
 
