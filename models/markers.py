@@ -15,6 +15,7 @@ is the caller's business: `detect` reports what the text says.
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 import unicodedata
@@ -274,7 +275,7 @@ def _lexicons(text: str, lang: str | None) -> tuple[_Lexicon, ...]:
 # A logistic model per marker over character n-grams of each normalised word, trained on the
 # dev split by `pillarwatch markers train` (models/marker_eval/classifier.py) and shipped as
 # models/lexicons/ngram_model.json: {"sizes", "weights": {gram: [complaint, apology,
-# empathy]}, "bias": [...], "trained_on": sha256 of the dev split}. Lexicons give precision,
+# empathy]}, "bias": [...], "threshold": probability, "trained_on": sha256 of the dev split}. Lexicons give precision,
 # the classifier recall; a marker counts when either finds it (docs/markers.md has the
 # figures that chose this).
 NGRAM_MODEL: Final = "ngram_model.json"
@@ -294,6 +295,7 @@ class _NgramModel:
     sizes: tuple[int, ...]
     weights: dict[str, tuple[float, float, float]]
     bias: tuple[float, float, float]
+    min_logit: float  # the model's probability threshold, as a logit
 
 
 def _load_model() -> _NgramModel | None:
@@ -302,7 +304,13 @@ def _load_model() -> _NgramModel | None:
         return None
     raw = json.loads(item.read_text("utf-8"))
     weights = {gram: (w[0], w[1], w[2]) for gram, w in raw["weights"].items()}
-    return _NgramModel(tuple(raw["sizes"]), weights, tuple(raw["bias"]))  # type: ignore[arg-type]
+    threshold = float(raw.get("threshold", 0.5))  # 0.5: the plain logistic decision
+    return _NgramModel(
+        tuple(raw["sizes"]),
+        weights,
+        tuple(raw["bias"]),  # type: ignore[arg-type]
+        math.log(threshold / (1 - threshold)),
+    )
 
 
 _MODEL: Final = _load_model()
@@ -319,10 +327,9 @@ def classify(norm: str) -> int:
             complaint += weight[0]
             apology += weight[1]
             empathy += weight[2]
-    # A logit above 0 is a probability above 0.5.
     found = 0
     for bit, logit in zip(_BIT_ORDER, (complaint, apology, empathy), strict=True):
-        if logit > 0:
+        if logit > _MODEL.min_logit:
             found |= bit
     return found
 
