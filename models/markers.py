@@ -275,9 +275,9 @@ def _lexicons(text: str, lang: str | None) -> tuple[_Lexicon, ...]:
 # A logistic model per marker over character n-grams of each normalised word, trained on the
 # dev split by `pillarwatch markers train` (models/marker_eval/classifier.py) and shipped as
 # models/lexicons/ngram_model.json: {"sizes", "weights": {gram: [complaint, apology,
-# empathy]}, "bias": [...], "threshold": probability, "trained_on": sha256 of the dev split}. Lexicons give precision,
-# the classifier recall; a marker counts when either finds it (docs/markers.md has the
-# figures that chose this).
+# empathy]}, "bias": [...], "threshold": probability, "trained_on": sha256 of the dev
+# split}. Lexicons give precision, the classifier recall; a marker counts when either finds it
+# (docs/markers.md has the figures that chose this).
 NGRAM_MODEL: Final = "ngram_model.json"
 
 
