@@ -255,7 +255,8 @@ def test_server_with_another_ca_is_refused(pki: Pki, tmp_path: Path) -> None:
     ("env", "names"),
     [
         ({USERNAME: "pw", PASSWORD: "x"}, [MECHANISM]),
-        ({MECHANISM: "PLAIN", USERNAME: "pw", PASSWORD: "x"}, [MECHANISM, "SCRAM-SHA-256"]),
+        ({MECHANISM: "PLAIN", USERNAME: "pw", PASSWORD: "x"}, [MECHANISM, CAFILE, "clear text"]),
+        ({MECHANISM: "GSSAPI", USERNAME: "pw", PASSWORD: "x"}, [MECHANISM, "PLAIN"]),
         ({MECHANISM: "SCRAM-SHA-256", PASSWORD: "x"}, [USERNAME]),
         ({MECHANISM: "SCRAM-SHA-256", USERNAME: "pw"}, [PASSWORD_FILE, PASSWORD]),
         (
