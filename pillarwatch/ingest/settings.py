@@ -119,7 +119,7 @@ class IngestSettings:
         values = _Reader(env)
         salt = values.secret(f"{_P}ID_SALT")
         position = values.text(f"{_P}POSITION_FILE")
-        known = route_sources()
+        known = route_sources(ROUTES)
         sources = values.names(f"{_P}SOURCES", known)
         return cls(
             broker=values.broker(),

@@ -35,13 +35,15 @@ def test_nan_weight_stops_the_worker_settings(tmp_path: Path) -> None:
     # Before: accepted, and every time_effort score became 0 (nan weight -> nan sum -> 0).
     path = tmp_path / "pillarwatch.toml"
     path.write_text("[weights.time_effort]\nabandonment = nan\n")
-    with pytest.raises(SettingsError, match="PILLARWATCH_CONFIG: .*abandonment.*finite"):
+    with pytest.raises(SettingsError, match=r"PILLARWATCH_CONFIG: .*abandonment.*finite"):
         Settings.from_env({"PILLARWATCH_CONFIG": str(path)})
 
 
 def test_finite_values_still_load(tmp_path: Path) -> None:
     path = tmp_path / "pillarwatch.toml"
-    path.write_text("[weights.time_effort]\nabandonment = 0.3\n[defaults]\nservice_level_goal = 1\n")
+    path.write_text(
+        "[weights.time_effort]\nabandonment = 0.3\n[defaults]\nservice_level_goal = 1\n"
+    )
     config = load_config(path)
     assert config.weights["time_effort"]["abandonment"] == 0.3
     assert config.defaults.service_level_goal == 1.0
