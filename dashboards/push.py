@@ -40,9 +40,7 @@ def push_dashboards(
     """Create the folder if missing and overwrite each dashboard in it; returns the uids."""
     _check_url(url)
     if not token:
-        raise PushError(
-            "empty Grafana token: set PILLARWATCH_GRAFANA_TOKEN or pass --token-file"
-        )
+        raise PushError("empty Grafana token: set PILLARWATCH_GRAFANA_TOKEN or pass --token-file")
     api = GrafanaApi.from_url(url, credential=token, timeout=timeout)
     try:
         folder_uid = _ensure_folder(api, folder)

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from pillarwatch.ingest.auth import authenticated, form_pairs
@@ -63,8 +64,10 @@ async def _read_body(request: web.Request) -> bytes | web.Response:
         return _refuse(request, "too_large", 413, too_large)
     try:
         return await request.read()
-    except web.HTTPRequestEntityTooLarge:
+    except web.HTTPRequestEntityTooLarge:  # also a compressed body that inflates past it
         return _refuse(request, "too_large", 413, too_large)
+    except (web.RequestPayloadError, HttpProcessingError):  # broken gzip/deflate, bad chunks
+        return _refuse(request, "malformed", 400, "body does not decode")
 
 
 class _TooManyItems(Exception):
@@ -166,6 +169,27 @@ def _handler(route: Route) -> Handler:
     return handle
 
 
+class _ClientErrorsWithoutTraceback(logging.Filter):
+    """aiohttp logs a request it cannot parse (bad header bytes, broken gzip) at ERROR with a
+    traceback, although it answers 400: the client's fault, not ours. One line instead, with
+    the error's class only (its text quotes the request's bytes)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        # RequestPayloadError: aiohttp drains an unread body after the answer, and a body
+        # that does not decode raises there, after we already answered 400.
+        if isinstance(exc, web.RequestPayloadError) or (
+            isinstance(exc, HttpProcessingError) and 400 <= (exc.code or 500) < 500
+        ):
+            record.msg, record.args = "bad HTTP request refused: %s", (type(exc).__name__,)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+_CLIENT_ERROR_FILTER = _ClientErrorsWithoutTraceback()
+
+
 def make_app(
     settings: IngestSettings,
     producer: EventProducer | None = None,
@@ -173,6 +197,7 @@ def make_app(
 ) -> web.Application:
     """The webhook app: a POST handler for each served row of the route table."""
     app = web.Application(client_max_size=settings.max_body_bytes)
+    logging.getLogger("aiohttp.server").addFilter(_CLIENT_ERROR_FILTER)  # idempotent
     app[SETTINGS] = settings
     app[METRICS] = metrics or IngestMetrics()
     routes = settings.routes()
