@@ -192,10 +192,9 @@ class _Reader:
             raise IngestSettingsError(
                 f"{name}_FILE={path!r} cannot be read ({reason}): mount the secret or fix the path"
             ) from None
-        value = text.removesuffix("\n").removesuffix("\r")
-        if not value.strip():
-            raise IngestSettingsError(f"{name}_FILE={path!r} is empty: write the secret into it")
-        return value
+        # An empty file counts as unset, like an empty variable (compose mounts /dev/null for
+        # a platform not in use); an open route then stops a non-loopback start (check_exposure).
+        return text.removesuffix("\n").removesuffix("\r").strip() or None
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         raw = self.text(name)
