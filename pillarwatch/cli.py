@@ -37,6 +37,14 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+# Optional dependencies, by top-level module, and the extra that installs them.
+_EXTRAS = {
+    "grafana_foundation_sdk": "dashboards",
+    "grafana_client": "dashboards",
+    "niquests": "dashboards",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pillarwatch", description="Streaming quality monitor for contact centres."
@@ -69,7 +77,18 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in _DELEGATED:
-        module = importlib.import_module(_DELEGATED[argv[0]][0])
+        try:
+            module = importlib.import_module(_DELEGATED[argv[0]][0])
+        except ModuleNotFoundError as exc:
+            extra = _EXTRAS.get((exc.name or "").split(".")[0])
+            if extra is None:
+                raise
+            print(
+                f"pillarwatch {argv[0]} needs the '{extra}' extra: "
+                f"pip install 'pillarwatch[{extra}]'",
+                file=sys.stderr,
+            )
+            return 2
         return int(module.main(argv[1:]))
     args = _parser().parse_args(argv)
     try:
