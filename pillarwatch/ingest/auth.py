@@ -30,16 +30,20 @@ SIGNATURE_HEADER = "X-Pillarwatch-Signature"
 
 @dataclass(frozen=True)
 class SourceSecrets:
-    """The secrets one route's source is checked with (none set: the route is open)."""
+    """The secrets one route's source is checked with (none set: the route is open).
 
-    api_key: str | None = None
-    hmac_secret: str | None = None
-    twilio_auth_token: str | None = None
+    Each is a tuple: the current secret and, during a rotation, the previous one (the
+    *_PREVIOUS variables), so the sender can switch at any moment without refusals.
+    """
+
+    api_keys: tuple[str, ...] = ()
+    hmac_secrets: tuple[str, ...] = ()
+    twilio_auth_tokens: tuple[str, ...] = ()
 
     def configured(self, scheme: Auth) -> bool:
         if scheme is Auth.TWILIO_SIGNATURE:
-            return bool(self.twilio_auth_token)
-        return bool(self.api_key or self.hmac_secret)
+            return bool(self.twilio_auth_tokens)
+        return bool(self.api_keys or self.hmac_secrets)
 
 
 def header_bytes(value: str | None) -> bytes:
@@ -77,18 +81,19 @@ def authenticated(
     """Does the request carry valid proof for `scheme`? Open only when no secret is set for a
     SHARED_SECRET route (allowed on loopback only, settings.py); Twilio needs its token."""
     if scheme is Auth.TWILIO_SIGNATURE:
-        token = secrets.twilio_auth_token
         signature = header_bytes(headers.get("X-Twilio-Signature"))
-        if not token or not signature.isascii():
+        if not secrets.twilio_auth_tokens or not signature or not signature.isascii():
             return False
-        return validate(url, form_pairs(body) or [], signature.decode("ascii"), token)
+        pairs = form_pairs(body) or []
+        given = signature.decode("ascii")
+        return any(validate(url, pairs, given, t) for t in secrets.twilio_auth_tokens)
     if not secrets.configured(scheme):
         return True
-    if secrets.api_key and hmac.compare_digest(
-        header_bytes(headers.get(KEY_HEADER)), secrets.api_key.encode()
-    ):
+    key = header_bytes(headers.get(KEY_HEADER))
+    if any(hmac.compare_digest(key, k.encode()) for k in secrets.api_keys):
         return True
-    return bool(secrets.hmac_secret) and hmac.compare_digest(
-        header_bytes(headers.get(SIGNATURE_HEADER)),
-        body_signature(secrets.hmac_secret or "", body).encode(),
+    signature = header_bytes(headers.get(SIGNATURE_HEADER))
+    return any(
+        hmac.compare_digest(signature, body_signature(s, body).encode())
+        for s in secrets.hmac_secrets
     )

@@ -66,6 +66,9 @@ class IngestSettings:
     #: PILLARWATCH_INGEST_<SOURCE>_API_KEY / _HMAC_SECRET, by source.
     api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     hmac_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: <secret variable>_PREVIOUS, by the secret's variable name: also accepted while a
+    #: rotation is under way (docs/security.md, "Rotating secrets").
+    previous_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     #: PILLARWATCH_INGEST_SOURCES: the platforms served (comma list); None serves every one.
     sources: frozenset[str] | None = None
     #: PILLARWATCH_INGEST_MAX_ITEMS: events (JSON array items) one request may carry.
@@ -89,11 +92,22 @@ class IngestSettings:
         return tuple(r for r in ROUTES if self.sources is None or r.source in self.sources)
 
     def secrets_for(self, route: Route) -> SourceSecrets:
+        stem = f"{_P}{route.source.upper()}"
+        key = self.api_keys.get(route.source) or self.api_key
+        key_name = f"{stem}_API_KEY" if route.source in self.api_keys else f"{_P}API_KEY"
         return SourceSecrets(
-            api_key=self.api_keys.get(route.source) or self.api_key,
-            hmac_secret=self.hmac_secrets.get(route.source),
-            twilio_auth_token=self.twilio_auth_token,
+            api_keys=self._with_previous(key, key_name),
+            hmac_secrets=self._with_previous(
+                self.hmac_secrets.get(route.source), f"{stem}_HMAC_SECRET"
+            ),
+            twilio_auth_tokens=self._with_previous(
+                self.twilio_auth_token, f"{_P}TWILIO_AUTH_TOKEN"
+            ),
         )
+
+    def _with_previous(self, current: str | None, name: str) -> tuple[str, ...]:
+        previous = self.previous_secrets.get(name)
+        return tuple(s for s in (current, previous) if s) if current else ()
 
     def unauthenticated(self) -> list[str]:
         """Served routes with no secret set, each as 'path (the variables to set)'."""
@@ -140,6 +154,7 @@ class IngestSettings:
                 resolved_codes=_codes(values.text(f"{_P}RESOLVED_CODES")),
                 unresolved_codes=_codes(values.text(f"{_P}UNRESOLVED_CODES")),
             ),
+            previous_secrets=_previous(values, known),
             api_keys=_by_source(values, known, "API_KEY"),
             hmac_secrets=_by_source(values, known, "HMAC_SECRET"),
             sources=sources,
@@ -162,6 +177,13 @@ def _secret_variables(route: Route) -> str:
 def _by_source(values: _Reader, sources: list[str], suffix: str) -> dict[str, str]:
     found = {s: values.secret(f"{_P}{s.upper()}_{suffix}") for s in sources}
     return {s: v for s, v in found.items() if v}
+
+
+def _previous(values: _Reader, sources: list[str]) -> dict[str, str]:
+    names = [f"{_P}API_KEY", f"{_P}TWILIO_AUTH_TOKEN"]
+    names += [f"{_P}{s.upper()}_{kind}" for s in sources for kind in ("API_KEY", "HMAC_SECRET")]
+    found = {name: values.secret(f"{name}_PREVIOUS") for name in names}
+    return {name: value for name, value in found.items() if value}
 
 
 def _codes(text: str | None) -> frozenset[str]:

@@ -239,3 +239,29 @@ async def test_a_route_added_to_the_table_gets_auth_cap_and_limit(
             1,
             1,
         ]
+
+
+async def test_a_rotation_accepts_the_previous_secret_until_it_is_removed(
+    settings: IngestSettings,
+) -> None:
+    env = {
+        "PILLARWATCH_BROKER": settings.broker,
+        "PILLARWATCH_INGEST_CONNECT_API_KEY": "new-key",
+        "PILLARWATCH_INGEST_CONNECT_API_KEY_PREVIOUS": "old-key",
+    }
+    rotating = dataclasses.replace(
+        IngestSettings.from_env(env), topic=settings.topic, dlq_topic=settings.dlq_topic
+    )
+    queued = orjson.dumps(load_json("amazon_connect", "queued.json"))
+    async for receiver in _receiver(rotating):
+        for key, status in (("old-key", 200), ("new-key", 200), ("other", 403)):
+            headers = {"X-Pillarwatch-Key": key}
+            response = await receiver.client.post("/aws/connect", data=queued, headers=headers)
+            assert response.status == status, key
+    del env["PILLARWATCH_INGEST_CONNECT_API_KEY_PREVIOUS"]
+    done = dataclasses.replace(IngestSettings.from_env(env), topic=settings.topic)
+    async for receiver in _receiver(done):
+        headers = {"X-Pillarwatch-Key": "old-key"}
+        assert (
+            await receiver.client.post("/aws/connect", data=queued, headers=headers)
+        ).status == 403
