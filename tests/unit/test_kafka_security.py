@@ -376,3 +376,28 @@ def test_ingest_producer_uses_the_broker_security_variables(
 
     asyncio.run(attempt())
     assert handshakes and handshakes[0].startswith("TLS")
+
+
+def test_topic_admin_and_simulator_use_the_same_variables(
+    pki: Pki, tls_listener: tuple[int, list[str]]
+) -> None:
+    # `pillarwatch simulate`/`replay` and the worker create topics first (streams/topics.py),
+    # through an admin client built from the same PILLARWATCH_BROKER_* settings.
+    import asyncio
+
+    from pillarwatch.produce import produce
+    from pillarwatch.streams.settings import Settings, SettingsError
+
+    port, handshakes = tls_listener
+    settings = Settings.from_env(
+        {
+            "PILLARWATCH_BROKER": f"kafka://127.0.0.1:{port}",
+            MECHANISM: "SCRAM-SHA-512",
+            USERNAME: "pw",
+            PASSWORD: "x",
+            CAFILE: str(pki.ca),
+        }
+    )
+    with pytest.raises(SettingsError, match="PILLARWATCH_BROKER"):
+        asyncio.run(asyncio.wait_for(produce(settings, [(b"k", b"{}")]), 30))
+    assert handshakes and handshakes[0].startswith("TLS")
