@@ -37,7 +37,9 @@ ENV PATH=/opt/pillarwatch/bin:$PATH \
     PILLARWATCH_DATA_DIR=/var/lib/pillarwatch
 USER pillarwatch:pillarwatch
 WORKDIR /var/lib/pillarwatch
-EXPOSE 6066
+# 6066: the worker's /metrics and /ready. 8090 and 8091: `pillarwatch ingest http` (webhooks,
+# and its own /metrics), when the image runs the receiver (docker-compose.yml, profile ingest).
+EXPOSE 6066 8090 8091
 # /metrics answers once the web server is up; python is the only HTTP client in the image.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["python", "-c", "import os,urllib.request as u; u.urlopen('http://127.0.0.1:%s/metrics' % os.environ.get('PILLARWATCH_WEB_PORT', '6066'), timeout=4)"]

@@ -11,7 +11,31 @@ from pillarwatch.dashboards.push import PushError, push_dashboards
 from pillarwatch.dashboards.render import DEFAULT_OUT, render_all, write_all
 from pillarwatch.dashboards.targets import TargetsError, load_targets
 
-__all__ = ["main"]
+__all__ = ["TOKEN_VARIABLE", "main"]
+
+TOKEN_VARIABLE = "PILLARWATCH_GRAFANA_TOKEN"
+
+
+def _token(argv_token: str | None, token_file: Path | None) -> str:
+    """The token from --token-file or $PILLARWATCH_GRAFANA_TOKEN, never from argv."""
+    if argv_token is not None:
+        raise PushError(
+            f"--token is not accepted (the command line shows in `ps` and shell history): "
+            f"set {TOKEN_VARIABLE} or pass --token-file"
+        )
+    if token_file is not None:
+        try:
+            return token_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise PushError(f"--token-file {str(token_file)!r} cannot be read ({reason})") from None
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if not token:
+        raise PushError(
+            f"no Grafana token: set {TOKEN_VARIABLE} or pass --token-file with a "
+            "service-account token (Grafana: Administration > Service accounts)"
+        )
+    return token
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
     push = sub.add_parser("push", help="upload the dashboards to a running Grafana")
     push.add_argument("--url", required=True, help="Grafana base URL, e.g. http://127.0.0.1:3000")
-    push.add_argument("--token", required=True, help="Grafana service-account token")
+    push.add_argument(
+        "--token-file",
+        type=Path,
+        help=f"file holding the Grafana service-account token (default: ${TOKEN_VARIABLE})",
+    )
+    # The token on the command line is visible in `ps` and shell history: refused, by name.
+    push.add_argument("--token", help=argparse.SUPPRESS)
     push.add_argument("--folder", default="pillarwatch", help="folder name (default pillarwatch)")
     return parser
 
@@ -47,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         return 0
     try:
-        uids = push_dashboards(args.url, args.token, args.folder, render_all(targets))
+        token = _token(args.token, args.token_file)
+        uids = push_dashboards(args.url, token, args.folder, render_all(targets))
     except PushError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -40,7 +40,7 @@ def push_dashboards(
     """Create the folder if missing and overwrite each dashboard in it; returns the uids."""
     _check_url(url)
     if not token:
-        raise PushError("empty Grafana token: pass a service-account token with --token")
+        raise PushError("empty Grafana token: set PILLARWATCH_GRAFANA_TOKEN or pass --token-file")
     api = GrafanaApi.from_url(url, credential=token, timeout=timeout)
     try:
         folder_uid = _ensure_folder(api, folder)
@@ -51,7 +51,10 @@ def push_dashboards(
                 {"dashboard": board, "folderUid": folder_uid, "overwrite": True}
             )
     except GrafanaUnauthorizedError as exc:
-        raise PushError(f"Grafana at {url} refused the token (401): check --token") from exc
+        raise PushError(
+            f"Grafana at {url} refused the token (401): check PILLARWATCH_GRAFANA_TOKEN "
+            "or the --token-file"
+        ) from exc
     except GrafanaClientError as exc:
         raise PushError(f"Grafana at {url} rejected the request: {exc}") from exc
     except GrafanaException as exc:

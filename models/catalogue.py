@@ -73,7 +73,7 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "counter",
         ("outcome",),
         "Webhook requests and queue_log batches by outcome: accepted, malformed, unauthorized, "
-        "too_large, unavailable.",
+        "too_large, too_many_items, rate_limited, unavailable.",
     ),
     MetricSpec(
         "pillarwatch_ingest_events_total",

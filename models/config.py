@@ -7,6 +7,7 @@ keys it sets. An invalid file stops start-up with a ConfigError naming the file,
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -257,4 +258,12 @@ def _known(body: dict[str, Any], known: set[str], where: str, key: str) -> None:
 def _number(value: Any, where: str, key: str) -> float:
     if type(value) not in (int, float):
         raise ConfigError(f"{where}: {key}: expected a number")
-    return float(value)
+    number = float(value)
+    # TOML allows nan and inf; either would turn a pillar score into 0 without a word
+    # (and page on-call through the score-drop alert), so they stop start-up here.
+    if not math.isfinite(number):
+        raise ConfigError(
+            f"{where}: {key} = {value}: must be a finite number; write a plain number "
+            "such as 0.25 (nan and inf are not allowed)"
+        )
+    return number

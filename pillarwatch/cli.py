@@ -27,10 +27,32 @@ _DELEGATED = {
 }
 
 
+class UsageError(ValueError):
+    """A bad command-line value; the message names the option and the fix."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pillarwatch")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+# Optional dependencies, by top-level module, and the extra that installs them.
+_EXTRAS = {
+    "grafana_foundation_sdk": "dashboards",
+    "grafana_client": "dashboards",
+    "niquests": "dashboards",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pillarwatch", description="Streaming quality monitor for contact centres."
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="embedded broker + worker + simulator, /metrics live")
     demo.add_argument("--duration", type=float, help="stop after this many seconds")
@@ -58,13 +80,27 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in _DELEGATED:
-        module = importlib.import_module(_DELEGATED[argv[0]][0])
+        try:
+            module = importlib.import_module(_DELEGATED[argv[0]][0])
+        except ModuleNotFoundError as exc:
+            extra = _EXTRAS.get((exc.name or "").split(".")[0])
+            if extra is None:
+                raise
+            print(
+                f"pillarwatch {argv[0]} needs the '{extra}' extra: "
+                f"pip install 'pillarwatch[{extra}]'",
+                file=sys.stderr,
+            )
+            return 2
         return int(module.main(argv[1:]))
     args = _parser().parse_args(argv)
     try:
         return _run(args)
     except SettingsError as exc:
         print(f"pillarwatch: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"pillarwatch {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -75,6 +111,8 @@ def _run(args: argparse.Namespace) -> int:
         from pillarwatch.demo import run_demo
 
         return run_demo(args.duration, args.seed, args.backfill_minutes, args.plain)
+    if args.command == "simulate" and args.out:
+        return _simulate(None, args)  # writing a file needs no broker settings
     settings = Settings.from_env()
     if args.command == "worker":
         from pillarwatch.worker import run_worker
@@ -91,12 +129,27 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
-def _simulate(settings: Settings, args: argparse.Namespace) -> int:
-    from pillarwatch.models.events import parse_ts
+def _start_time(text: str) -> float:
+    """--start as epoch seconds; a UsageError naming the option for anything else."""
+    from datetime import datetime
+
+    hint = "expected an RFC 3339 time with an offset, e.g. 2026-01-05T09:00:00Z"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--start {text!r}: {hint}") from None
+    if parsed.tzinfo is None:
+        raise UsageError(f"--start {text!r} has no offset: {hint}")
+    return parsed.timestamp()
+
+
+def _simulate(settings: Settings | None, args: argparse.Namespace) -> int:
     from pillarwatch.produce import Traffic, produce
 
     end = time.time()
-    start = parse_ts(args.start) if args.start else end - args.minutes * 60
+    if not 0 < args.minutes < 525_600:  # also refuses nan and inf
+        raise UsageError(f"--minutes {args.minutes}: expected minutes above 0 (under a year)")
+    start = _start_time(args.start) if args.start else end - args.minutes * 60
     if args.start:
         end = start + args.minutes * 60
     sim = Simulation(seed=args.seed)
@@ -110,6 +163,9 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
                 n += 1
         print(f"wrote {n} events ({iso(start)} .. {iso(end)}) to {args.out}")
         return 0
+
+    if settings is None:
+        raise AssertionError("producing needs the broker settings")
 
     async def run() -> int:
         traffic = Traffic(sim, start)

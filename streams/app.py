@@ -30,6 +30,8 @@ class PillarwatchApp(faust.App):
     def Table(self, name: str, **kwargs: Any) -> Any:
         """Faust's Table, with RocksDB options sized for a container (ignored in memory)."""
         kwargs.setdefault("options", table_options())
+        # Changelogs get the same min.insync.replicas as the topics pillarwatch creates.
+        kwargs.setdefault("extra_topic_configs", self.settings.topic_configs())
         return super().Table(name, **kwargs)
 
     def rekey_topic(self, suffix: str, value_serializer: str) -> Any:
@@ -41,6 +43,7 @@ class PillarwatchApp(faust.App):
             value_serializer=value_serializer,
             partitions=self.settings.partitions,
             internal=True,
+            config=self.settings.topic_configs(),
         )
 
 
@@ -49,7 +52,8 @@ def broker_options(settings: Settings) -> dict[str, Any]:
     return {
         "broker": settings.broker,
         "topic_partitions": settings.partitions,
-        "topic_replication_factor": 1,
+        # PILLARWATCH_REPLICATION_FACTOR: Faust's changelog, repartition and leader topics.
+        "topic_replication_factor": settings.replication_factor,
         # Join quickly: the embedded broker takes session_timeout/2 per group join.
         "broker_session_timeout": 10,
         "broker_heartbeat_interval": 1,
@@ -80,6 +84,14 @@ def create_app(
         "web_bind": settings.web_host,
         "web_host": settings.web_host,
         "web_port": settings.web_port,
+        # The web server is for /metrics and /ready only. Faust's /table/<name>/<key>/ pages
+        # would serve stored customer state (journeys by customer id) to anyone who reaches
+        # the port, /router/ the cluster layout; the stats and graph pages internals. Nothing
+        # here uses @table_route, so all of them are off (faust-streaming 0.15 settings).
+        "web_tables_enabled": False,
+        "web_router_enabled": False,
+        "web_stats_enabled": False,
+        "web_graph_enabled": False,
         # Standbys of an in-memory store would be iterated like active partitions by the
         # scrape-time collectors; with RocksDB only actives are iterated.
         "table_standby_replicas": 0 if settings.store == "memory://" else 1,

@@ -1,4 +1,7 @@
-"""Broker security (SASL/SCRAM and TLS) for the worker, from PILLARWATCH_BROKER_* variables.
+"""Broker security (SASL and TLS) for every Kafka client, from PILLARWATCH_BROKER_* variables.
+
+One set of variables serves the worker (Faust's consumer, producer and admin client), the
+topic-creating admin client, the simulator/replay producer and the ingest receiver's producer.
 
 Off by default: with none of the variables set the worker talks PLAINTEXT, as it does to the
 embedded broker and to the compose stack's Kafka. The result is a Faust credentials object for
@@ -7,8 +10,10 @@ embedded broker and to the compose stack's Kafka. The result is a Faust credenti
 
 Variables (an empty value counts as unset, so compose can pass `${VAR:-}` through):
 
-- PILLARWATCH_BROKER_SASL_MECHANISM: SCRAM-SHA-256 or SCRAM-SHA-512 (case-insensitive).
-- PILLARWATCH_BROKER_SASL_USERNAME: the SCRAM user.
+- PILLARWATCH_BROKER_SASL_MECHANISM: SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN (case-insensitive).
+  PLAIN sends the password itself, so it is accepted only over TLS (PILLARWATCH_BROKER_TLS_CAFILE
+  set): that is how managed services (Confluent Cloud, Event Hubs, Aiven) take an API key/secret.
+- PILLARWATCH_BROKER_SASL_USERNAME: the SASL user (for PLAIN on a managed service: the API key).
 - PILLARWATCH_BROKER_SASL_PASSWORD or PILLARWATCH_BROKER_SASL_PASSWORD_FILE (one of them):
   the password, or a file holding it (a Docker/Kubernetes secret; one trailing newline is
   ignored). Prefer the file: environment variables show up in `docker inspect`.
@@ -27,12 +32,19 @@ from __future__ import annotations
 import ssl
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from aiokafka.helpers import create_ssl_context
 from faust.auth import SASLCredentials, SSLCredentials
 from faust.types.auth import CredentialsT, SASLMechanism
 
-__all__ = ["SCRAM_MECHANISMS", "VARIABLES", "broker_security_from_env"]
+__all__ = [
+    "MECHANISMS",
+    "SCRAM_MECHANISMS",
+    "VARIABLES",
+    "aiokafka_security_from_env",
+    "broker_security_from_env",
+]
 
 _P = "PILLARWATCH_BROKER_"
 MECHANISM = f"{_P}SASL_MECHANISM"
@@ -44,8 +56,9 @@ CERTFILE = f"{_P}TLS_CERTFILE"
 KEYFILE = f"{_P}TLS_KEYFILE"
 VARIABLES = (MECHANISM, USERNAME, PASSWORD, PASSWORD_FILE, CAFILE, CERTFILE, KEYFILE)
 
-# PLAIN sends the password itself; GSSAPI and OAUTHBEARER need more than a user and password.
+# GSSAPI and OAUTHBEARER need more than a user and password; PLAIN needs TLS (below).
 SCRAM_MECHANISMS = {m.value: m for m in (SASLMechanism.SCRAM_SHA_256, SASLMechanism.SCRAM_SHA_512)}
+MECHANISMS = {**SCRAM_MECHANISMS, SASLMechanism.PLAIN.value: SASLMechanism.PLAIN}
 
 
 def broker_security_from_env(env: Mapping[str, str]) -> CredentialsT | None:
@@ -58,6 +71,12 @@ def broker_security_from_env(env: Mapping[str, str]) -> CredentialsT | None:
     if not any(values[name] for name in (MECHANISM, USERNAME, PASSWORD, PASSWORD_FILE)):
         return None if ssl_context is None else SSLCredentials(ssl_context)
     mechanism = _mechanism(values[MECHANISM])
+    if mechanism is SASLMechanism.PLAIN and ssl_context is None:
+        raise ValueError(
+            f"{MECHANISM}=PLAIN without TLS would send the password in clear text: set "
+            f"{CAFILE} (e.g. /etc/ssl/certs/ca-certificates.crt for a public certificate), "
+            "or use SCRAM-SHA-512"
+        )
     if not values[USERNAME]:
         raise ValueError(f"{USERNAME} is not set: SASL/{mechanism.value} needs the user name")
     return SASLCredentials(
@@ -68,17 +87,24 @@ def broker_security_from_env(env: Mapping[str, str]) -> CredentialsT | None:
     )
 
 
+def aiokafka_security_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The same settings as aiokafka keyword arguments, for clients built without Faust."""
+    from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
+
+    return dict(credentials_to_aiokafka_auth(broker_security_from_env(env)))
+
+
 def _mechanism(value: str) -> SASLMechanism:
     if not value:
         raise ValueError(
             f"{MECHANISM} is not set but SASL user or password variables are: "
-            f"set it to {' or '.join(SCRAM_MECHANISMS)}, or unset the SASL variables"
+            f"set it to {', '.join(MECHANISMS)}, or unset the SASL variables"
         )
     try:
-        return SCRAM_MECHANISMS[value.upper()]
+        return MECHANISMS[value.upper()]
     except KeyError:
         raise ValueError(
-            f"{MECHANISM}={value!r} is not supported: use {' or '.join(SCRAM_MECHANISMS)}"
+            f"{MECHANISM}={value!r} is not supported: use {', '.join(MECHANISMS)}"
         ) from None
 
 

@@ -14,7 +14,13 @@ from typing import Any
 
 from pillarwatch.models.config import Config, ConfigError, load_config
 
-__all__ = ["Settings", "SettingsError"]
+__all__ = [
+    "Settings",
+    "SettingsError",
+    "check_broker_url",
+    "default_data_dir",
+    "ensure_data_dir",
+]
 
 
 class SettingsError(ValueError):
@@ -41,8 +47,17 @@ class Settings:
     partitions: int = 8
     #: PILLARWATCH_APP_ID: the Kafka consumer group and the prefix of internal topics.
     app_id: str = "pillarwatch"
-    #: PILLARWATCH_DATA_DIR: where the worker keeps local state (RocksDB files).
-    data_dir: Path = Path("var/pillarwatch")
+    #: PILLARWATCH_DATA_DIR: where the worker keeps local state (RocksDB files). Default:
+    #: ``$XDG_STATE_HOME/pillarwatch``, else ``~/.local/state/pillarwatch``: absolute, so
+    #: `pillarwatch worker` behaves the same from any directory. Made with its parents.
+    data_dir: Path = field(default_factory=lambda: default_data_dir(os.environ))
+    #: PILLARWATCH_REPLICATION_FACTOR: replicas of every topic pillarwatch (and Faust for its
+    #: changelogs) creates. 1 suits the embedded broker and a one-broker compose stack;
+    #: production clusters want 3 (docs/deploy.md), and managed Kafka often refuses 1.
+    replication_factor: int = 1
+    #: PILLARWATCH_MIN_INSYNC_REPLICAS: ``min.insync.replicas`` of those topics; default: the
+    #: replication factor minus one (at least 1), so one broker may be down without stopping writes.
+    min_insync_replicas: int | None = None
     #: PILLARWATCH_DEDUPE_CAPACITY: event ids remembered per worker to drop duplicates.
     dedupe_capacity: int = 200_000
     #: PILLARWATCH_MAX_QUEUES: distinct queue label values exported; the rest fold into
@@ -66,13 +81,24 @@ class Settings:
     def dlq_topic(self) -> str:
         return f"{self.topic}.dlq"
 
+    @property
+    def min_isr(self) -> int:
+        """min.insync.replicas for the topics pillarwatch creates."""
+        if self.min_insync_replicas is not None:
+            return self.min_insync_replicas
+        return max(1, self.replication_factor - 1)
+
+    def topic_configs(self) -> dict[str, str]:
+        """Kafka topic configs every topic pillarwatch creates gets (min.insync.replicas)."""
+        return {"min.insync.replicas": str(self.min_isr)}
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Read PILLARWATCH_* from `env` (default os.environ); `overrides` win over both."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
         if "PILLARWATCH_BROKER" in env:
-            values["broker"] = _broker(env["PILLARWATCH_BROKER"])
+            values["broker"] = check_broker_url(env["PILLARWATCH_BROKER"])
         for name, var in (
             ("topic", "TOPIC"),
             ("summaries_topic", "SUMMARIES_TOPIC"),
@@ -95,11 +121,30 @@ class Settings:
             values["max_queues"] = _int(
                 "PILLARWATCH_MAX_QUEUES", env["PILLARWATCH_MAX_QUEUES"], 1, 100_000
             )
+        if "PILLARWATCH_REPLICATION_FACTOR" in env:
+            values["replication_factor"] = _int(
+                "PILLARWATCH_REPLICATION_FACTOR", env["PILLARWATCH_REPLICATION_FACTOR"], 1, 16
+            )
+        if "PILLARWATCH_MIN_INSYNC_REPLICAS" in env:
+            min_isr = _int(
+                "PILLARWATCH_MIN_INSYNC_REPLICAS", env["PILLARWATCH_MIN_INSYNC_REPLICAS"], 1, 16
+            )
+            replicas = values.get("replication_factor", 1)
+            if isinstance(replicas, int) and min_isr > replicas:
+                raise SettingsError(
+                    f"PILLARWATCH_MIN_INSYNC_REPLICAS={min_isr} exceeds "
+                    f"PILLARWATCH_REPLICATION_FACTOR={replicas}: no write could ever succeed; "
+                    "set it to at most the replication factor (usually factor - 1)"
+                )
+            values["min_insync_replicas"] = min_isr
         if "PILLARWATCH_STORE" in env:
             values["store"] = _store(env["PILLARWATCH_STORE"])
         if "PILLARWATCH_DATA_DIR" in env:
             data_dir = _nonempty("PILLARWATCH_DATA_DIR", env["PILLARWATCH_DATA_DIR"])
-            values["data_dir"] = Path(data_dir)
+            # Absolute now, so the start-up message and Faust agree whatever the cwd later is.
+            values["data_dir"] = Path(data_dir).expanduser().absolute()
+        else:
+            values["data_dir"] = default_data_dir(env)
         if "PILLARWATCH_LOG_LEVEL" in env:
             level = env["PILLARWATCH_LOG_LEVEL"].lower()
             if level not in {"debug", "info", "warning", "error", "critical"}:
@@ -125,6 +170,28 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
 
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """``$XDG_STATE_HOME/pillarwatch``, else ``~/.local/state/pillarwatch`` (XDG base dirs)."""
+    state_home = env.get("XDG_STATE_HOME", "").strip()
+    if state_home and Path(state_home).is_absolute():
+        return Path(state_home) / "pillarwatch"
+    home = env.get("HOME", "").strip()
+    base = Path(home) if home else Path.home()
+    return base / ".local" / "state" / "pillarwatch"
+
+
+def ensure_data_dir(path: Path) -> Path:
+    """Create the data directory with its parents; a SettingsError when that is impossible."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(
+            f"PILLARWATCH_DATA_DIR={str(path)!r} cannot be created ({exc.strerror}): "
+            "point it at a writable directory"
+        ) from None
+    return path
+
+
 def _nonempty(var: str, value: str) -> str:
     if not value.strip():
         raise SettingsError(f"{var} is empty: unset it to use the default, or give a value")
@@ -141,7 +208,7 @@ def _int(var: str, value: str, low: int, high: int) -> int:
     return number
 
 
-def _broker(value: str) -> str:
+def check_broker_url(value: str) -> str:
     value = _nonempty("PILLARWATCH_BROKER", value)
     for url in value.split(";"):
         scheme, sep, rest = url.partition("://")

@@ -8,6 +8,7 @@ them with its own default would make the tables' co-partitioning check fail at s
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
@@ -38,9 +39,19 @@ async def ensure_topics(settings: Settings, timeout: float = 30.0) -> None:
         existing = set(await admin.list_topics())
         missing = [n for n in names if n not in existing]
         if missing:
-            await admin.create_topics(
-                [NewTopic(n, settings.partitions, 1) for n in missing], timeout_ms=10_000
+            response = await admin.create_topics(
+                [
+                    NewTopic(
+                        n,
+                        settings.partitions,
+                        settings.replication_factor,
+                        topic_configs=settings.topic_configs(),
+                    )
+                    for n in missing
+                ],
+                timeout_ms=10_000,
             )
+            _raise_on_refusal(response.to_object(), settings)
         present = [n for n in names if n in existing]
         if present:
             for desc in await admin.describe_topics(present):
@@ -53,3 +64,28 @@ async def ensure_topics(settings: Settings, timeout: float = 30.0) -> None:
                     )
     finally:
         await admin.close()
+
+
+# Kafka error codes a cluster answers CreateTopics with when it refuses our sizing.
+_TOPIC_EXISTS = 36
+_SIZING_ERRORS = {
+    37: "partitions",
+    38: "replication factor",
+    39: "replica assignment",
+    40: "config",
+}
+
+
+def _raise_on_refusal(response: dict[str, Any], settings: Settings) -> None:
+    """aiokafka returns per-topic error codes instead of raising: turn them into a clear error."""
+    for item in response.get("topic_errors", response.get("topics", [])):
+        code = int(item.get("error_code", 0))
+        if code in (0, _TOPIC_EXISTS):
+            continue
+        what = _SIZING_ERRORS.get(code, f"error code {code}")
+        raise SettingsError(
+            f"the broker refused to create topic {item.get('topic')!r} ({what}: "
+            f"{item.get('error_message') or 'no message'}); check PILLARWATCH_REPLICATION_FACTOR="
+            f"{settings.replication_factor}, PILLARWATCH_MIN_INSYNC_REPLICAS={settings.min_isr} "
+            f"and PILLARWATCH_PARTITIONS={settings.partitions} against the cluster's limits"
+        )

@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from prometheus_client import start_http_server
 
-from pillarwatch.ingest.http import make_app
+from pillarwatch.ingest.http import make_app, make_metrics_app
 from pillarwatch.ingest.metrics import IngestMetrics
 from pillarwatch.ingest.producer import BrokerUnavailable, DeadLetter, EventProducer
 from pillarwatch.ingest.queue_log_follower import QueueLogFollower
 from pillarwatch.ingest.replay import MAPPERS, ReplayInputError, produce, replay
-from pillarwatch.ingest.settings import IngestSettings
+from pillarwatch.ingest.settings import IngestSettings, IngestSettingsError
 from pillarwatch.models.sources.common import Event
 
 __all__ = ["main", "queue_log_zone"]
@@ -93,22 +93,35 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def _serve_http(settings: IngestSettings) -> None:
-    runner = web.AppRunner(make_app(settings))
+    metrics = IngestMetrics()
+    runner = web.AppRunner(make_app(settings, metrics=metrics))
+    metrics_runner = web.AppRunner(make_metrics_app(metrics))
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
-    print(f"pillarwatch ingest: listening on http://{settings.host}:{settings.port}", flush=True)
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
+    await metrics_runner.setup()
     try:
+        # /metrics on its own port (loopback by default): the webhook port faces the platforms.
+        await web.TCPSite(metrics_runner, settings.metrics_host, settings.metrics_port).start()
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        print(
+            f"pillarwatch ingest: listening on http://{settings.host}:{settings.port}; "
+            f"metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics",
+            flush=True,
+        )
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
         await stop.wait()
     finally:
         await runner.cleanup()
+        await metrics_runner.cleanup()
 
 
 def _producer(settings: IngestSettings) -> EventProducer:
     return EventProducer(
-        settings.bootstrap, settings.topic, settings.dlq_topic, settings.send_timeout_seconds
+        settings.bootstrap,
+        settings.topic,
+        settings.dlq_topic,
+        settings.send_timeout_seconds,
+        security=settings.kafka_options,
     )
 
 
@@ -118,7 +131,7 @@ async def _follow(
     producer = _producer(settings)
     metrics = IngestMetrics()
     if metrics_port is not None:
-        start_http_server(metrics_port, addr=settings.host, registry=metrics.registry)
+        start_http_server(metrics_port, addr=settings.metrics_host, registry=metrics.registry)
     follower = QueueLogFollower(
         path,
         producer,
@@ -169,7 +182,15 @@ def _replay(settings: IngestSettings, source: str, path: Path, send: bool) -> in
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = IngestSettings.from_env()
+    try:
+        settings = IngestSettings.from_env()
+        if args.command == "http":
+            overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+            settings = dataclasses.replace(settings, **overrides)
+            settings.check_exposure()
+    except IngestSettingsError as exc:
+        print(f"pillarwatch ingest: configuration error: {exc}", file=sys.stderr)
+        return 2
     if args.command in {"queue-log", "replay"}:
         zone = queue_log_zone(args.time_zone or os.environ.get(TZ_VARIABLE))
         mapping = dataclasses.replace(settings.mapping, naive_time_zone=zone)
@@ -177,13 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "replay":
         return _replay(settings, args.source, args.file, args.produce)
     if args.command == "http":
-        overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-        settings = dataclasses.replace(settings, **overrides)
-        if settings.twilio_auth_token is None:
-            logging.getLogger(__name__).warning(
-                "PILLARWATCH_INGEST_TWILIO_AUTH_TOKEN is not set: /twilio/taskrouter answers 403"
-            )
-        asyncio.run(_serve_http(settings))
+        for route in settings.unauthenticated():
+            # Only reachable on loopback (check_exposure): a local test set-up.
+            logging.getLogger(__name__).warning("no authentication for %s", route)
+        try:
+            asyncio.run(_serve_http(settings))
+        except OSError as exc:
+            print(f"pillarwatch ingest: cannot listen: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         return 0
     position = (
         args.position_file

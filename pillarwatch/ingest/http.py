@@ -1,212 +1,220 @@
-"""The webhook receiver: POST /twilio/taskrouter, /twilio/events, /aws/connect, /genesys;
-GET /metrics.
+"""The webhook receiver: one POST route per row of the route table (routes.py).
 
-Voice transcripts (docs/sources.md, "Voice transcripts"): POST /twilio/transcription,
-/aws/contact-lens, /genesys/transcription and /asr (JSON lines); their adapters read the
-call directory the contact-event routes fill.
+Every route passes the same gate, in this order, each refusal counted in
+pillarwatch_ingest_requests_total{outcome} and producing nothing to Kafka:
 
-Answers 2xx only after the broker acknowledged every mapped event (and dead letter);
-503 with Retry-After when it did not in time, so the platform retries and nothing is lost;
-400 for a payload that does not parse or map (raw bytes and reason go to the dead-letter
-topic first); 403 for a bad Twilio signature or API key; 413 over the body limit.
+1. body over PILLARWATCH_INGEST_MAX_BODY_BYTES: 413 (too_large);
+2. authentication by the route's scheme (auth.py): 403 (unauthorized);
+3. the source's rate limit (limits.py), counted on authenticated requests only, so a
+   stranger's flood cannot use up a platform's allowance: 429 + Retry-After (rate_limited);
+4. more JSON items than PILLARWATCH_INGEST_MAX_ITEMS: 413 (too_many_items).
+
+Then the body is mapped. 2xx only after the broker acknowledged every mapped event (and
+dead letter); 503 with Retry-After when it did not in time, so the platform retries; 400 for
+a payload that does not parse or map (raw bytes and reason go to the dead-letter topic first).
+/metrics is served by a separate app on its own port (`make_metrics_app`), not here.
 Logs carry reason codes and counts only, never payloads (they hold customer data).
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
-import urllib.parse
 from collections import Counter as Tally
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from pillarwatch.ingest.auth import authenticated, form_pairs
+from pillarwatch.ingest.limits import RateLimiter
 from pillarwatch.ingest.metrics import IngestMetrics
 from pillarwatch.ingest.producer import BrokerUnavailable, DeadLetter, EventProducer
+from pillarwatch.ingest.routes import Body, Route
 from pillarwatch.ingest.settings import IngestSettings
-from pillarwatch.ingest.twilio_signature import validate
-from pillarwatch.models.sources import (
-    MappingOptions,
-    MappingResult,
-    amazon_connect,
-    asr_jsonl,
-    contact_lens,
-    genesys_cloud,
-    genesys_transcription,
-    twilio_event_streams,
-    twilio_taskrouter,
-    twilio_transcription,
-)
-from pillarwatch.models.sources.transcripts import CallDirectory, observed
+from pillarwatch.models.sources import MappingResult
+from pillarwatch.models.sources.transcripts import CallDirectory
 
-__all__ = ["make_app"]
+__all__ = ["make_app", "make_metrics_app"]
 
 log = logging.getLogger(__name__)
 
-Mapper = Callable[[object, MappingOptions | None], MappingResult]
-LinesMapper = Callable[[bytes, MappingOptions | None], list[tuple[bytes, MappingResult]]]
 PRODUCER: web.AppKey[EventProducer] = web.AppKey("producer", EventProducer)
 SETTINGS: web.AppKey[IngestSettings] = web.AppKey("settings", IngestSettings)
 METRICS: web.AppKey[IngestMetrics] = web.AppKey("metrics", IngestMetrics)
-API_KEY_HEADER = "X-Pillarwatch-Key"
-RETRY_AFTER_SECONDS = "5"
+LIMITER: web.AppKey[RateLimiter] = web.AppKey("limiter", RateLimiter)
+CALLS: web.AppKey[CallDirectory] = web.AppKey("calls", CallDirectory)
+RETRY_AFTER_SECONDS = "5"  # after a 503: the broker gets a moment
+
+Handler = Callable[[web.Request], Coroutine[Any, Any, web.StreamResponse]]
+Items = list[tuple[bytes, object]]
 
 
-def _unavailable(metrics: IngestMetrics) -> web.Response:
-    metrics.requests.labels(outcome="unavailable").inc()
-    return web.json_response(
-        {"error": "broker unavailable, retry"},
-        status=503,
-        headers={"Retry-After": RETRY_AFTER_SECONDS},
-    )
+def _refuse(
+    request: web.Request, outcome: str, status: int, error: str, **headers: str
+) -> web.Response:
+    request.app[METRICS].requests.labels(outcome=outcome).inc()
+    return web.json_response({"error": error}, status=status, headers=headers or None)
 
 
 async def _read_body(request: web.Request) -> bytes | web.Response:
-    settings = request.app[SETTINGS]
-    metrics = request.app[METRICS]
-    too_large = web.json_response({"error": "body too large"}, status=413)
-    if request.content_length is not None and request.content_length > settings.max_body_bytes:
-        metrics.requests.labels(outcome="too_large").inc()
-        return too_large
+    limit = request.app[SETTINGS].max_body_bytes
+    too_large = f"body over PILLARWATCH_INGEST_MAX_BODY_BYTES={limit}"
+    if request.content_length is not None and request.content_length > limit:
+        return _refuse(request, "too_large", 413, too_large)
     try:
         return await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        metrics.requests.labels(outcome="too_large").inc()
-        return too_large
+    except web.HTTPRequestEntityTooLarge:  # also a compressed body that inflates past it
+        return _refuse(request, "too_large", 413, too_large)
+    except (web.RequestPayloadError, HttpProcessingError):  # broken gzip/deflate, bad chunks
+        return _refuse(request, "malformed", 400, "body does not decode")
+
+
+class _TooManyItems(Exception):
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+
+def _items(route: Route, body: bytes, max_items: int) -> Items | None:
+    """The body as (raw bytes, item) pairs for the mapper; None when it does not parse.
+
+    Raises _TooManyItems before any item is re-serialised.
+    """
+    if route.body is Body.FORM:
+        pairs = form_pairs(body)
+        if pairs is None:
+            return None
+        form: dict[str, str] = {}
+        for name, value in pairs:
+            form.setdefault(name, value)
+        return [(body, form)]
+    if route.body is Body.LINES:
+        lines = [line for line in body.splitlines() if line.strip()]
+        if len(lines) > max_items:
+            raise _TooManyItems(len(lines))
+        return [(line, _json_or_bad(line)) for line in lines] or None
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(payload, list):
+        # EventBridge sends one event; the dead letter keeps the bytes exactly as sent.
+        return [(body, payload)]
+    if len(payload) > max_items:
+        raise _TooManyItems(len(payload))
+    return [(orjson.dumps(item), item) for item in payload] or None
+
+
+class _NotJson:
+    """A JSON line that does not parse: dead-lettered alone, the other lines still map."""
+
+
+_NOT_JSON = _NotJson()
+
+
+def _json_or_bad(line: bytes) -> object:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return _NOT_JSON
+
+
+def _map(route: Route, item: object, request: web.Request) -> MappingResult:
+    if item is _NOT_JSON:
+        return MappingResult().bad("unparsable", "line is not JSON")
+    return route.map(item, request.app[SETTINGS].mapping, request.app[CALLS])
 
 
 async def _deliver(
-    request: web.Request, source: str, raw: bytes, results: list[tuple[bytes, MappingResult]]
+    request: web.Request, route: Route, results: list[tuple[bytes, MappingResult]]
 ) -> web.Response:
     """Produce what mapped and dead-letter what was malformed; answer from the outcome."""
-    producer = request.app[PRODUCER]
     metrics = request.app[METRICS]
     events = [e for _, r in results for e in r.events]
     dead = [
-        DeadLetter(item_raw, r.unmapped[0].reason, source, r.unmapped[0].detail)
+        DeadLetter(item_raw, r.unmapped[0].reason, route.source, r.unmapped[0].detail)
         for item_raw, r in results
         if r.malformed
     ]
     try:
-        await producer.send(events, dead)
+        await request.app[PRODUCER].send(events, dead)
     except BrokerUnavailable:
-        return _unavailable(metrics)
+        retry = {"Retry-After": RETRY_AFTER_SECONDS}
+        return _refuse(request, "unavailable", 503, "broker unavailable, retry", **retry)
     metrics.count([r for _, r in results])
     tally = Tally(u.reason for _, r in results for u in r.unmapped)
     if results and all(r.malformed for _, r in results):
         metrics.requests.labels(outcome="malformed").inc()
-        log.info("%s: rejected malformed payload (%s)", source, ", ".join(sorted(tally)))
+        log.info("%s: rejected malformed payload (%s)", route.source, ", ".join(sorted(tally)))
         return web.json_response({"error": "malformed", "reasons": dict(tally)}, status=400)
     metrics.requests.labels(outcome="accepted").inc()
+    if route.ok_status == 204:
+        return web.Response(status=204)
     return web.json_response(
-        {"events": len(events), "dead_lettered": len(dead), "unmapped": dict(tally)}
+        {"events": len(events), "dead_lettered": len(dead), "unmapped": dict(tally)},
+        status=route.ok_status,
     )
 
 
-async def _reject_unparsable(request: web.Request, source: str, raw: bytes) -> web.Response:
-    result = MappingResult().bad("unparsable", "body does not parse")
-    return await _deliver(request, source, raw, [(raw, result)])
+def _request_url(request: web.Request) -> str:
+    public = request.app[SETTINGS].public_url
+    return public.rstrip("/") + request.path_qs if public else str(request.url)
 
 
-def _json_route(source: str, mapper: Mapper) -> Callable[[web.Request], Any]:
+def _handler(route: Route) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         settings = request.app[SETTINGS]
-        if settings.api_key is not None and not hmac.compare_digest(
-            request.headers.get(API_KEY_HEADER, ""), settings.api_key
-        ):
-            request.app[METRICS].requests.labels(outcome="unauthorized").inc()
-            return web.json_response({"error": "bad api key"}, status=403)
         body = await _read_body(request)
         if isinstance(body, web.Response):
             return body
+        # Authentication before anything is parsed: an unauthenticated request is not the
+        # platform's and must not reach the topics, not even the dead-letter topic.
+        secrets = settings.secrets_for(route)
+        if not authenticated(route.auth, secrets, _request_url(request), request.headers, body):
+            return _refuse(request, "unauthorized", 403, f"bad {route.auth.value}")
+        limiter = request.app[LIMITER]
+        if not limiter.allow(route.source):
+            wait = str(limiter.retry_after(route.source))
+            return _refuse(request, "rate_limited", 429, "rate limited", **{"Retry-After": wait})
         try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return await _reject_unparsable(request, source, body)
-        # EventBridge sends one event; a batch (list) is accepted too, item by item.
-        items = payload if isinstance(payload, list) else [payload]
-        if not items:
-            return await _reject_unparsable(request, source, body)
-        raws = [orjson.dumps(item) for item in items] if isinstance(payload, list) else [body]
-        results = [
-            (raw, mapper(item, settings.mapping)) for raw, item in zip(raws, items, strict=True)
-        ]
-        return await _deliver(request, source, body, results)
+            items = _items(route, body, settings.max_items)
+        except _TooManyItems as exc:
+            return _refuse(
+                request,
+                "too_many_items",
+                413,
+                f"{exc.count} items, over PILLARWATCH_INGEST_MAX_ITEMS={settings.max_items}",
+            )
+        if items is None:
+            result = MappingResult().bad("unparsable", "body does not parse")
+            return await _deliver(request, route, [(body, result)])
+        results = [(raw, _map(route, item, request)) for raw, item in items]
+        return await _deliver(request, route, results)
 
     return handle
 
 
-def _lines_route(source: str, map_lines: LinesMapper) -> Callable[[web.Request], Any]:
-    """A JSON-lines body: every line is mapped (and dead-lettered) on its own."""
+class _ClientErrorsWithoutTraceback(logging.Filter):
+    """aiohttp logs a request it cannot parse (bad header bytes, broken gzip) at ERROR with a
+    traceback, although it answers 400: the client's fault, not ours. One line instead, with
+    the error's class only (its text quotes the request's bytes)."""
 
-    async def handle(request: web.Request) -> web.StreamResponse:
-        settings = request.app[SETTINGS]
-        if settings.api_key is not None and not hmac.compare_digest(
-            request.headers.get(API_KEY_HEADER, ""), settings.api_key
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        # RequestPayloadError: aiohttp drains an unread body after the answer, and a body
+        # that does not decode raises there, after we already answered 400.
+        if isinstance(exc, web.RequestPayloadError) or (
+            isinstance(exc, HttpProcessingError) and 400 <= (exc.code or 500) < 500
         ):
-            request.app[METRICS].requests.labels(outcome="unauthorized").inc()
-            return web.json_response({"error": "bad api key"}, status=403)
-        body = await _read_body(request)
-        if isinstance(body, web.Response):
-            return body
-        results = map_lines(body, settings.mapping)
-        if not results:
-            return await _reject_unparsable(request, source, body)
-        return await _deliver(request, source, body, results)
-
-    return handle
+            record.msg, record.args = "bad HTTP request refused: %s", (type(exc).__name__,)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
 
 
-def _twilio_route(source: str, mapper: Mapper) -> Callable[[web.Request], Any]:
-    async def handle(request: web.Request) -> web.StreamResponse:
-        return await _twilio(request, source, mapper)
-
-    return handle
-
-
-async def _twilio(request: web.Request, source: str, mapper: Mapper) -> web.StreamResponse:
-    settings = request.app[SETTINGS]
-    metrics = request.app[METRICS]
-    body = await _read_body(request)
-    if isinstance(body, web.Response):
-        return body
-    try:
-        pairs = urllib.parse.parse_qsl(
-            body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body)
-        )
-    except (UnicodeDecodeError, ValueError):
-        pairs = None
-    url = (
-        settings.public_url.rstrip("/") + request.path_qs
-        if settings.public_url
-        else str(request.url)
-    )
-    signature = request.headers.get("X-Twilio-Signature")
-    # Check the signature before anything else: an unsigned request is not Twilio's, and
-    # must not reach the dead-letter topic either.
-    if settings.twilio_auth_token is None or not validate(
-        url, pairs or [], signature, settings.twilio_auth_token
-    ):
-        metrics.requests.labels(outcome="unauthorized").inc()
-        return web.json_response({"error": "bad signature"}, status=403)
-    if pairs is None:
-        return await _reject_unparsable(request, source, body)
-    form: dict[str, str] = {}
-    for name, value in pairs:
-        form.setdefault(name, value)
-    response = await _deliver(request, source, body, [(body, mapper(form, settings.mapping))])
-    # TaskRouter asks for 204 No Content on success (any 2xx for transcription callbacks).
-    return web.Response(status=204) if response.status == 200 else response
-
-
-async def _metrics(request: web.Request) -> web.Response:
-    data = generate_latest(request.app[METRICS].registry)
-    return web.Response(body=data, headers={"Content-Type": CONTENT_TYPE_LATEST})
+_CLIENT_ERROR_FILTER = _ClientErrorsWithoutTraceback()
 
 
 def make_app(
@@ -214,47 +222,40 @@ def make_app(
     producer: EventProducer | None = None,
     metrics: IngestMetrics | None = None,
 ) -> web.Application:
+    """The webhook app: a POST handler for each served row of the route table."""
     app = web.Application(client_max_size=settings.max_body_bytes)
+    logging.getLogger("aiohttp.server").addFilter(_CLIENT_ERROR_FILTER)  # idempotent
     app[SETTINGS] = settings
     app[METRICS] = metrics or IngestMetrics()
+    routes = settings.routes()
+    app[CALLS] = CallDirectory()
+    app[LIMITER] = RateLimiter(
+        (r.source for r in routes), settings.rate_per_second, settings.rate_burst
+    )
     app[PRODUCER] = producer or EventProducer(
-        settings.bootstrap, settings.topic, settings.dlq_topic, settings.send_timeout_seconds
+        settings.bootstrap,
+        settings.topic,
+        settings.dlq_topic,
+        settings.send_timeout_seconds,
+        security=settings.kafka_options,
     )
-    # Voice transcripts name calls by platform ids; the contact-event routes teach `calls`
-    # which contact, queue and answer time those are (models/sources/transcripts.py).
-    calls = CallDirectory()
-    taskrouter = observed(twilio_taskrouter.map_event, twilio_transcription.observe, calls)
-    connect = observed(amazon_connect.map_event, contact_lens.observe, calls)
-    genesys = observed(genesys_cloud.map_event, genesys_transcription.observe, calls)
-    app.router.add_post("/twilio/taskrouter", _twilio_route("twilio", taskrouter))
-    app.router.add_post("/aws/connect", _json_route("connect", connect))
-    app.router.add_post("/genesys", _json_route("genesys", genesys))
-    # Twilio Event Streams webhook sink: CloudEvents JSON (a batch is a list), TaskRouter types.
-    # Not observed into `calls`: its snake_case task attributes are not read for a CallSid yet.
-    app.router.add_post(
-        "/twilio/events", _json_route("twilio-events", twilio_event_streams.map_event)
-    )
-    app.router.add_post(
-        "/twilio/transcription",
-        _twilio_route(
-            "twilio-transcription", partial(twilio_transcription.map_event, directory=calls)
-        ),
-    )
-    app.router.add_post(
-        "/aws/contact-lens",
-        _json_route("contact-lens", partial(contact_lens.map_event, directory=calls)),
-    )
-    app.router.add_post(
-        "/genesys/transcription",
-        _json_route(
-            "genesys-transcription", partial(genesys_transcription.map_event, directory=calls)
-        ),
-    )
-    app.router.add_post("/asr", _lines_route("asr", partial(asr_jsonl.map_lines, directory=calls)))
-    app.router.add_get("/metrics", _metrics)
+    for route in routes:
+        app.router.add_post(route.path, _handler(route))
 
     async def stop_producer(app: web.Application) -> None:
         await app[PRODUCER].stop()
 
     app.on_cleanup.append(stop_producer)
+    return app
+
+
+def make_metrics_app(metrics: IngestMetrics) -> web.Application:
+    """GET /metrics for Prometheus, served on PILLARWATCH_INGEST_METRICS_HOST:_PORT."""
+    app = web.Application()
+
+    async def serve(request: web.Request) -> web.Response:
+        data = generate_latest(metrics.registry)
+        return web.Response(body=data, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/metrics", serve)
     return app

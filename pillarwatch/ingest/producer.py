@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaProducer
@@ -50,8 +51,12 @@ class EventProducer:
         topic: str,
         dlq_topic: str,
         send_timeout: float = 5.0,
+        security: Mapping[str, Any] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
+        # aiokafka security_protocol/sasl_*/ssl_context from PILLARWATCH_BROKER_* (the same
+        # settings the worker uses: streams/kafka_security.py).
+        self.security = dict(security or {})
         self.topic = topic
         self.dlq_topic = dlq_topic
         self.send_timeout = send_timeout
@@ -69,6 +74,7 @@ class EventProducer:
                 linger_ms=5,
                 request_timeout_ms=max(1000, int(self.send_timeout * 1000)),
                 retry_backoff_ms=100,
+                **self.security,
             )
             try:
                 await asyncio.wait_for(producer.start(), self.send_timeout)

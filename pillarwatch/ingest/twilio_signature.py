@@ -46,8 +46,14 @@ def validate(
 ) -> bool:
     if not signature or not auth_token:
         return False
+    # Bytes, not str: compare_digest raises TypeError on non-ASCII str, and the header is
+    # whatever the caller sent.
+    try:
+        given = signature.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return False
     pairs = list(params)
     return any(
-        hmac.compare_digest(compute_signature(variant, pairs, auth_token), signature)
+        hmac.compare_digest(compute_signature(variant, pairs, auth_token).encode(), given)
         for variant in _port_variants(url)
     )

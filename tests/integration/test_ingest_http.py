@@ -221,12 +221,13 @@ def test_cli_serves_on_loopback_and_stops_on_sigterm(ingest_broker: EmbeddedBrok
     import sys
     import urllib.request
 
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     env = {
         **os.environ,
         "PILLARWATCH_BROKER": ingest_broker.url,
         "PILLARWATCH_TOPIC": unique_topic("events"),
         "PILLARWATCH_INGEST_PORT": str(port),
+        "PILLARWATCH_INGEST_METRICS_PORT": str(metrics_port),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "pillarwatch.ingest.cli", "http"],
@@ -238,7 +239,8 @@ def test_cli_serves_on_loopback_and_stops_on_sigterm(ingest_broker: EmbeddedBrok
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == (
-            f"pillarwatch ingest: listening on http://127.0.0.1:{port}"
+            f"pillarwatch ingest: listening on http://127.0.0.1:{port}; "
+            f"metrics on http://127.0.0.1:{metrics_port}/metrics"
         )
         body = (FIXTURES / "genesys_cloud" / "acd_start.json").read_bytes()
         request = urllib.request.Request(
@@ -249,6 +251,9 @@ def test_cli_serves_on_loopback_and_stops_on_sigterm(ingest_broker: EmbeddedBrok
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.status == 200
             assert json.loads(response.read())["events"] == 1
+        metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+        with urllib.request.urlopen(metrics_url, timeout=30) as response:
+            assert b'pillarwatch_ingest_requests_total{outcome="accepted"} 1.0' in response.read()
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pillarwatch.models.config import Targets
+from pillarwatch.models.config import Targets, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -38,7 +38,8 @@ AGREED_EXTERNAL_MOUNTS = {
     ),
     "dashboards/json": ("grafana", "/var/lib/grafana/dashboards/pillarwatch", "dir"),
 }
-PUBLISHING_SERVICES = {"grafana", "prometheus", "alertmanager"}
+PUBLISHING_SERVICES = {"grafana", "prometheus", "alertmanager", "ingest"}
+PROFILES = ("--profile", "simulator", "--profile", "ingest")
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY|_URL$")
 # Variables whose values are references to secrets or endpoints, not the secrets themselves.
 SECRET_REFERENCE_OK = re.compile(r"_FILE$|^PILLARWATCH_BROKER$")
@@ -93,7 +94,7 @@ def env_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def resolved(env_file: Path) -> dict[str, Any]:
     """The stack as Compose resolves it, every profile on."""
-    run = _run(env_file, "--profile", "simulator", "config", "--format", "json")
+    run = _run(env_file, *PROFILES, "config", "--format", "json")
     assert run.returncode == 0, run.stderr
     config: dict[str, Any] = json.loads(run.stdout)
     return config
@@ -102,14 +103,14 @@ def resolved(env_file: Path) -> dict[str, Any]:
 @pytest.fixture
 def raw(env_file: Path) -> dict[str, Any]:
     """The stack before interpolation: what is literally written in the file."""
-    run = _run(env_file, "--profile", "simulator", "config", "--no-interpolate", "--format", "json")
+    run = _run(env_file, *PROFILES, "config", "--no-interpolate", "--format", "json")
     assert run.returncode == 0, run.stderr
     config: dict[str, Any] = json.loads(run.stdout)
     return config
 
 
 def test_config_is_valid(env_file: Path) -> None:
-    for args in (("config", "--quiet"), ("--profile", "simulator", "config", "--quiet")):
+    for args in (("config", "--quiet"), (*PROFILES, "config", "--quiet")):
         run = _run(env_file, *args)
         assert run.returncode == 0, run.stderr
     with_host_kafka = _run(env_file, "config", "--quiet", files=(COMPOSE_FILE, KAFKA_HOST_FILE))
@@ -212,13 +213,92 @@ def test_workers_scale_with_rocksdb_state(resolved: dict[str, Any]) -> None:
     assert env["PILLARWATCH_STORE"] == "rocksdb://"
     assert env["PILLARWATCH_WEB_HOST"] == "0.0.0.0"
     assert env["PILLARWATCH_BROKER"] == "kafka://kafka:9092"
-    assert [(v["type"], v["source"]) for v in worker["volumes"]] == [("volume", "worker-state")]
+    assert [(v["type"], v["target"]) for v in worker["volumes"]] == [
+        ("volume", "/var/lib/pillarwatch"),
+        ("bind", "/etc/pillarwatch/pillarwatch.toml"),
+    ]
     assert "worker-state" in resolved["volumes"]
     probe = " ".join(worker["healthcheck"]["test"])
     assert "127.0.0.1:6066/metrics" in probe
     assert worker["depends_on"]["kafka-init"]["condition"] == "service_completed_successfully"
     # Broker security passes through from .env and is off by default.
     assert env["PILLARWATCH_BROKER_SASL_MECHANISM"] == ""
+
+
+def test_broker_and_replication_come_from_the_env_file(
+    tmp_path: Path, resolved: dict[str, Any]
+) -> None:
+    # The bundled broker is one node: one replica, min ISR 1, everywhere topics are made.
+    for name in ("worker", "ingest", "simulator"):
+        env = resolved["services"][name]["environment"]
+        assert (env["PILLARWATCH_REPLICATION_FACTOR"], env["PILLARWATCH_MIN_INSYNC_REPLICAS"]) == (
+            "1",
+            "1",
+        )
+    init = resolved["services"]["kafka-init"]
+    assert (init["environment"]["REPLICAS"], init["environment"]["MIN_ISR"]) == ("1", "1")
+    script = " ".join(init["command"])
+    assert re.search(r'--replication-factor "\$+REPLICAS"', script), script
+    assert re.search(r"min\.insync\.replicas=\$+MIN_ISR", script), script
+    external = _env_file(
+        tmp_path,
+        PILLARWATCH_BROKER="kafka://b1.example.com:9093",
+        PILLARWATCH_REPLICATION_FACTOR="3",
+        PILLARWATCH_MIN_INSYNC_REPLICAS="2",
+    )
+    services = json.loads(_run(external, *PROFILES, "config", "--format", "json").stdout)[
+        "services"
+    ]
+    for name in ("worker", "ingest", "simulator"):
+        env = services[name]["environment"]
+        assert env["PILLARWATCH_BROKER"] == "kafka://b1.example.com:9093", name
+        assert env["PILLARWATCH_REPLICATION_FACTOR"] == "3", name
+    assert services["kafka-init"]["environment"]["REPLICAS"] == "3"
+
+
+def test_the_toml_config_is_mounted_and_loads(resolved: dict[str, Any]) -> None:
+    for name in ("worker", "simulator"):
+        service = resolved["services"][name]
+        target = service["environment"]["PILLARWATCH_CONFIG"]
+        [mount] = [v for v in service["volumes"] if v["target"] == target]
+        assert mount["type"] == "bind" and mount["read_only"]
+        load_config(Path(mount["source"]))  # the mounted file is a valid config
+
+
+def test_sasl_password_is_a_compose_secret_not_a_variable(resolved: dict[str, Any]) -> None:
+    for name in ("worker", "simulator", "ingest"):
+        service = resolved["services"][name]
+        assert "kafka_sasl_password" in {s["source"] for s in service["secrets"]}
+        assert "PILLARWATCH_BROKER_SASL_PASSWORD" not in service["environment"]
+    # Unset, every secret is /dev/null: the stack starts without any secret file.
+    assert {s["file"] for s in resolved["secrets"].values()} == {"/dev/null"}
+
+
+def test_ingest_service_listens_behind_loopback_with_metrics_on_the_network_only(
+    resolved: dict[str, Any], env_file: Path
+) -> None:
+    ingest = resolved["services"]["ingest"]
+    assert ingest["profiles"] == ["ingest"]
+    assert [(p["host_ip"], p["target"]) for p in ingest["ports"]] == [("127.0.0.1", 8090)]
+    env = ingest["environment"]
+    assert env["PILLARWATCH_INGEST_METRICS_PORT"] == "8091"
+    assert "8091" in ingest["expose"]
+    secrets = {s["source"]: s["target"] for s in ingest["secrets"]}
+    for var, secret in (
+        ("PILLARWATCH_INGEST_TWILIO_AUTH_TOKEN_FILE", "ingest_twilio_auth_token"),
+        ("PILLARWATCH_INGEST_CONNECT_API_KEY_FILE", "ingest_connect_api_key"),
+        ("PILLARWATCH_INGEST_GENESYS_API_KEY_FILE", "ingest_genesys_api_key"),
+    ):
+        assert env[var] == secrets[secret]
+    # With the default (empty) secrets, the receiver as configured refuses to start.
+    from pillarwatch.ingest.settings import IngestSettings, IngestSettingsError
+
+    # Here, /dev/null stands in for each secret as the default mounts it.
+    local = {k: "/dev/null" if v.startswith("/run/secrets/") else v for k, v in env.items()}
+    with pytest.raises(IngestSettingsError, match="PILLARWATCH_INGEST_TWILIO_AUTH_TOKEN"):
+        IngestSettings.from_env(local).check_exposure()
+    default = json.loads(_run(env_file, "config", "--format", "json").stdout)
+    assert "ingest" not in default["services"]
 
 
 def test_partitions_follow_the_env_in_topics_and_workers(tmp_path: Path) -> None:
@@ -276,6 +356,10 @@ def test_prometheus_config_is_valid_and_discovers_workers() -> None:
     # alerts/rules/pipeline.yml watches up{job="pillarwatch"}.
     assert jobs["pillarwatch"]["dns_sd_configs"] == [
         {"names": ["worker"], "type": "A", "port": 6066, "refresh_interval": "30s"}
+    ]
+    # The receiver's metrics port, not its public webhook port.
+    assert jobs["pillarwatch-ingest"]["dns_sd_configs"] == [
+        {"names": ["ingest"], "type": "A", "port": 8091, "refresh_interval": "30s"}
     ]
     assert config["rule_files"] == ["/etc/prometheus/rules/*.yml"]
 

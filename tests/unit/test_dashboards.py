@@ -204,8 +204,13 @@ def grafana() -> Iterator[str]:
     server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _token_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PILLARWATCH_GRAFANA_TOKEN", TOKEN)
+
+
 def test_push_creates_the_folder_and_uploads_every_dashboard(grafana: str) -> None:
-    assert main(["push", "--url", grafana, "--token", TOKEN, "--folder", "Contact Centre"]) == 0
+    assert main(["push", "--url", grafana, "--folder", "Contact Centre"]) == 0
     folder_posts = [b for _, p, b in _Grafana.received if p == "/api/folders"]
     boards = [b for _, p, b in _Grafana.received if p == "/api/dashboards/db"]
     assert folder_posts == [{"title": "Contact Centre", "uid": "contact-centre"}]
@@ -214,28 +219,58 @@ def test_push_creates_the_folder_and_uploads_every_dashboard(grafana: str) -> No
 
 
 def test_push_twice_reuses_the_folder(grafana: str) -> None:
-    assert main(["push", "--url", grafana, "--token", TOKEN]) == 0
-    assert main(["push", "--url", grafana, "--token", TOKEN]) == 0
+    assert main(["push", "--url", grafana]) == 0
+    assert main(["push", "--url", grafana]) == 0
     assert [p for _, p, _ in _Grafana.received].count("/api/folders") == 1
 
 
-def test_push_with_a_bad_token_says_so(grafana: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["push", "--url", grafana, "--token", "wrong"]) == 1
+def test_push_with_a_bad_token_says_so(
+    grafana: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PILLARWATCH_GRAFANA_TOKEN", "wrong")
+    assert main(["push", "--url", grafana]) == 1
     err = capsys.readouterr().err
     assert "refused the token" in err and "wrong" not in err
+
+
+def test_push_refuses_a_token_on_the_command_line(
+    grafana: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A token in argv shows in `ps` and shell history: refused before anything is sent.
+    assert main(["push", "--url", grafana, "--token", TOKEN]) == 1
+    err = capsys.readouterr().err
+    assert "--token is not accepted" in err and "PILLARWATCH_GRAFANA_TOKEN" in err
+    assert TOKEN not in err and _Grafana.received == []
+
+
+def test_push_reads_the_token_from_a_file(
+    grafana: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PILLARWATCH_GRAFANA_TOKEN")
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    assert main(["push", "--url", grafana, "--token-file", str(tmp_path / "token")]) == 0
+    assert len([p for _, p, _ in _Grafana.received if p == "/api/dashboards/db"]) == len(BOARDS)
+
+
+def test_push_without_a_token_names_the_variable(
+    grafana: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PILLARWATCH_GRAFANA_TOKEN")
+    assert main(["push", "--url", grafana]) == 1
+    assert "PILLARWATCH_GRAFANA_TOKEN" in capsys.readouterr().err
 
 
 def test_push_to_an_unreachable_grafana_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    assert main(["push", "--url", f"http://127.0.0.1:{port}", "--token", TOKEN]) == 1
+    assert main(["push", "--url", f"http://127.0.0.1:{port}"]) == 1
     assert "cannot reach Grafana" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("url", ["grafana:3000", "ftp://host/", "http://"])
 def test_push_with_a_bad_url_says_so(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["push", "--url", url, "--token", TOKEN]) == 1
+    assert main(["push", "--url", url]) == 1
     assert "bad Grafana URL" in capsys.readouterr().err
 
 

@@ -255,7 +255,8 @@ def test_server_with_another_ca_is_refused(pki: Pki, tmp_path: Path) -> None:
     ("env", "names"),
     [
         ({USERNAME: "pw", PASSWORD: "x"}, [MECHANISM]),
-        ({MECHANISM: "PLAIN", USERNAME: "pw", PASSWORD: "x"}, [MECHANISM, "SCRAM-SHA-256"]),
+        ({MECHANISM: "PLAIN", USERNAME: "pw", PASSWORD: "x"}, [MECHANISM, CAFILE, "clear text"]),
+        ({MECHANISM: "GSSAPI", USERNAME: "pw", PASSWORD: "x"}, [MECHANISM, "PLAIN"]),
         ({MECHANISM: "SCRAM-SHA-256", PASSWORD: "x"}, [USERNAME]),
         ({MECHANISM: "SCRAM-SHA-256", USERNAME: "pw"}, [PASSWORD_FILE, PASSWORD]),
         (
@@ -302,3 +303,101 @@ def test_password_never_in_error_messages(tmp_path: Path) -> None:
     with pytest.raises(ValueError) as err:
         broker_security_from_env(env)
     assert "hunter2" not in str(err.value)
+
+
+def test_plain_over_tls_is_sasl_ssl_with_plain(pki: Pki) -> None:
+    # Managed Kafka (Confluent Cloud, Event Hubs) takes an API key/secret as SASL/PLAIN on TLS.
+    creds = broker_security_from_env(
+        {MECHANISM: "plain", USERNAME: "api-key", PASSWORD: "api-secret", CAFILE: str(pki.ca)}
+    )
+    auth = credentials_to_aiokafka_auth(creds)
+    assert (auth["security_protocol"], auth["sasl_mechanism"]) == ("SASL_SSL", "PLAIN")
+    assert auth["sasl_plain_username"] == "api-key"
+    assert isinstance(auth["ssl_context"], ssl.SSLContext)
+
+
+@pytest.fixture
+def tls_listener(pki: Pki) -> Iterator[tuple[int, list[str]]]:
+    """A TLS server on 127.0.0.1 (the test CA's certificate) that notes each handshake."""
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(pki.server_cert), str(pki.server_key))
+    handshakes: list[str] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(20)
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        try:
+            with ctx.wrap_socket(conn, server_side=True) as tls:
+                handshakes.append(tls.version() or "tls")
+        except (ssl.SSLError, OSError):
+            handshakes.append("not TLS")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1], handshakes
+    listener.close()
+    thread.join(timeout=20)
+
+
+def test_ingest_producer_uses_the_broker_security_variables(
+    pki: Pki, tls_listener: tuple[int, list[str]]
+) -> None:
+    # Before: the ingest producer ignored PILLARWATCH_BROKER_* and spoke plaintext.
+    import asyncio
+
+    from pillarwatch.ingest.http import PRODUCER, make_app
+    from pillarwatch.ingest.producer import BrokerUnavailable
+    from pillarwatch.ingest.settings import IngestSettings
+
+    port, handshakes = tls_listener
+    settings = IngestSettings.from_env(
+        {
+            "PILLARWATCH_BROKER": f"kafka://127.0.0.1:{port}",
+            "PILLARWATCH_INGEST_SEND_TIMEOUT_SECONDS": "2",
+            MECHANISM: "PLAIN",
+            USERNAME: "api-key",
+            PASSWORD: "api-secret",
+            CAFILE: str(pki.ca),
+        }
+    )
+    assert settings.kafka_options["security_protocol"] == "SASL_SSL"
+    assert "api-secret" not in repr(settings)
+    producer = make_app(settings)[PRODUCER]
+
+    async def attempt() -> None:
+        # The listener speaks TLS but not Kafka: the send fails, after the TLS handshake.
+        with pytest.raises(BrokerUnavailable):
+            await producer.send([{"contact_id": "c", "type": "x"}])  # type: ignore[list-item]
+        await producer.stop()
+
+    asyncio.run(attempt())
+    assert handshakes and handshakes[0].startswith("TLS")
+
+
+def test_topic_admin_and_simulator_use_the_same_variables(
+    pki: Pki, tls_listener: tuple[int, list[str]]
+) -> None:
+    # `pillarwatch simulate`/`replay` and the worker create topics first (streams/topics.py),
+    # through an admin client built from the same PILLARWATCH_BROKER_* settings.
+    import asyncio
+
+    from pillarwatch.produce import produce
+    from pillarwatch.streams.settings import Settings, SettingsError
+
+    port, handshakes = tls_listener
+    settings = Settings.from_env(
+        {
+            "PILLARWATCH_BROKER": f"kafka://127.0.0.1:{port}",
+            MECHANISM: "SCRAM-SHA-512",
+            USERNAME: "pw",
+            PASSWORD: "x",
+            CAFILE: str(pki.ca),
+        }
+    )
+    with pytest.raises(SettingsError, match="PILLARWATCH_BROKER"):
+        asyncio.run(asyncio.wait_for(produce(settings, [(b"k", b"{}")]), 30))
+    assert handshakes and handshakes[0].startswith("TLS")
