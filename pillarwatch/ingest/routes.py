@@ -127,6 +127,7 @@ ROUTES: tuple[Route, ...] = (
         _TWILIO,
         Body.FORM,
         twilio_transcription.map_event,
+        ok_status=204,  # Twilio takes any 2xx; 204 as for its TaskRouter callbacks
         reads_calls=True,
     ),
     Route(

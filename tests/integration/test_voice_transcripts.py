@@ -19,7 +19,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from pillarwatch.broker import EmbeddedBroker
-from pillarwatch.ingest.http import make_app
+from pillarwatch.ingest.http import make_app, make_metrics_app
+from pillarwatch.ingest.metrics import IngestMetrics
 from pillarwatch.ingest.producer import EventProducer
 from pillarwatch.ingest.settings import IngestSettings
 from pillarwatch.ingest.twilio_signature import compute_signature
@@ -58,14 +59,16 @@ class Post:
 
 
 async def _post_all(settings: IngestSettings, posts: list[Post]) -> tuple[list[int], str]:
-    """Every post's status, and the receiver's /metrics text afterwards."""
+    """Every post's status, and the receiver's /metrics text (its own port) afterwards."""
     statuses = []
-    async with TestClient(TestServer(make_app(settings))) as client:
+    metrics = IngestMetrics()
+    async with TestClient(TestServer(make_app(settings, metrics=metrics))) as client:
         for post in posts:
             response = await client.post(post.path, data=post.body, headers=post.headers())
             statuses.append(response.status)
-        metrics = await (await client.get("/metrics")).text()
-    return statuses, metrics
+    async with TestClient(TestServer(make_metrics_app(metrics))) as scraper:
+        text = await (await scraper.get("/metrics")).text()
+    return statuses, text
 
 
 def _settings(worker: WorkerProcess, mapping: MappingOptions | None = None) -> IngestSettings:
