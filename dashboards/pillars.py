@@ -1,7 +1,7 @@
-"""The four further pillars: the panels each agent module declares (its PANELS), collected.
+"""The four further pillars: the panels each pillar module declares (models/pillars), collected.
 
-Adding a pillar agent with PANELS adds its panels here at the next `make dashboards`; nothing
-in dashboards/ lists the agents.
+Adding a pillar with panels adds them here at the next `make dashboards`; nothing in
+dashboards/ lists the pillars.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_b
 from grafana_foundation_sdk.builders import timeseries
 
+from pillarwatch.dashboards.collect import collect_panels
 from pillarwatch.dashboards.panels import channel_variable, query, queue_variable, timeseries_panel
 from pillarwatch.dashboards.targets import WallboardTargets
-from pillarwatch.streams.agents._contract import collect_panels
 
 __all__ = ["UID", "build"]
 

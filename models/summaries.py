@@ -7,7 +7,7 @@ from typing import Any
 
 from pillarwatch.models.contact import Outcome, Summary, Survey
 from pillarwatch.models.journeys import JourneyDelta
-from pillarwatch.models.signals import Signal
+from pillarwatch.models.pillars import Signal
 from pillarwatch.models.staffing import AgentStateChange
 
 __all__ = ["WireItem", "from_wire", "to_wire", "wire_key"]
@@ -27,7 +27,7 @@ _KINDS: dict[str, type[WireItem]] = {
     "summary": Summary,
     "survey": Survey,
     "journey": JourneyDelta,
-    "signal": Signal,  # a pillar agent's additive contribution (models/signals.py)
+    "signal": Signal,  # a pillar's additive contribution (models/pillars)
 }
 _NAMES = {cls: name for name, cls in _KINDS.items()}
 

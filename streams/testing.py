@@ -24,7 +24,7 @@ from unittest import mock
 
 from prometheus_client import CollectorRegistry
 
-from pillarwatch.models.signals import Signal
+from pillarwatch.models.pillars import Signal
 from pillarwatch.models.summaries import WireItem, from_wire, to_wire, wire_key
 from pillarwatch.streams.app import PillarwatchApp, create_app
 from pillarwatch.streams.settings import Settings

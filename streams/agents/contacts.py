@@ -36,7 +36,7 @@ from pillarwatch.models.dedupe import RecentIds
 from pillarwatch.models.events import Event, Rejection, decode
 from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import to_wire, wire_key
-from pillarwatch.streams.agents._contract import AgentSpec
+from pillarwatch.streams.spec import AgentSpec
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
 
 if TYPE_CHECKING:

@@ -1,8 +1,13 @@
-"""measures: minute buckets per queue and channel; windows and pillar scores at scrape time.
+"""measures: the by-queue agent. Minute buckets per queue and channel, the queue-keyed
+pillars, the one re-key by customer; windows and pillar scores at scrape time.
 
 Consumes `contact-summaries` (key: queue and channel, so one worker owns all of a queue's
-buckets). The buckets are a plain Table keyed by (queue, channel, minute), expired here: Faust's
-windowed tables leak state after recovery and lose windows on rebalance (DESIGN.md).
+buckets) and decodes each message once. A summary is added to its bucket, given to every
+queue-keyed pillar (models/pillars: expectations, empathy; their signals come back through
+the topic like everyone else's) and, when it carries a customer id, re-keyed once onto the
+by-customer topic for the customers agent. The buckets are a plain Table keyed by (queue,
+channel, minute), expired here: Faust's windowed tables leak state after recovery and lose
+windows on rebalance (docs/architecture.md).
 
 Idempotent under redelivery and re-emission: a bucket row is {"sums": WIDTH floats, "offset":
 the last source offset applied, "seen": the contacts' outcome/summary ids applied}. A bucket's
@@ -27,12 +32,13 @@ from pillarwatch.models.catalogue import spec
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Outcome, Summary, Survey
 from pillarwatch.models.journeys import JourneyDelta
-from pillarwatch.models.signals import PillarResult, Signal, evaluate_signals
+from pillarwatch.models.pillars import PillarResult, Signal, evaluate_signals, signal_pillars
 from pillarwatch.models.staffing import AgentStateChange
-from pillarwatch.models.summaries import SEP, from_wire
+from pillarwatch.models.summaries import SEP, from_wire, to_wire, wire_key
 from pillarwatch.models.windows import RETAIN_MINUTES, WINDOW_MINUTES, WindowResult, evaluate
-from pillarwatch.streams.agents._contract import AgentSpec, pillars
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
+from pillarwatch.streams.pillar_runtime import queue_signals
+from pillarwatch.streams.spec import AgentSpec
 from pillarwatch.streams.staffing_export import staffing_samples
 
 if TYPE_CHECKING:
@@ -76,7 +82,6 @@ SPEC = AgentSpec(
         "pillarwatch_pillar_score",
         "pillarwatch_pillar_component_score",
     ),
-    pillar=None,
 )
 
 # metric name -> the Measures attribute it exports
@@ -103,7 +108,7 @@ def result_samples(
     results: list[WindowResult], extra: list[PillarResult] | None = None
 ) -> Iterator[GaugeMetricFamily]:
     """The gauge families for window results (absent values are not exported); `extra` are
-    the results of the pillars contributed by agent modules (models/signals.py)."""
+    the results of the signal pillars (models/pillars)."""
     families = {name: gauge_family(spec(name)) for name in MEASURE_GAUGES}
     volume = gauge_family(spec("pillarwatch_window_contacts"))
     score = gauge_family(spec("pillarwatch_pillar_score"))
@@ -307,12 +312,12 @@ def already_applied(row: dict[str, Any], offset: int, ident: str | None) -> bool
 
 def install(app: PillarwatchApp) -> None:
     s = app.settings
-    summaries = app.topic(
-        s.summaries_topic, key_serializer="raw", value_serializer="json", partitions=s.partitions
-    )
+    summaries = app.summaries_topic()
+    by_customer = app.by_customer_topic()
     buckets = app.Table("minute-buckets", default=None, partitions=s.partitions)
     label = app.metrics.queue_label
-    defs = pillars()  # the pillars agent modules contribute (their signals land here)
+    defs = signal_pillars()  # every signal pillar's signals land here
+    by_queue = [p for p in defs.values() if p.keyed_by == "queue"]
 
     retain_hours = 2 + math.ceil(
         max(
@@ -335,6 +340,12 @@ def install(app: PillarwatchApp) -> None:
             add(buckets, item, event.message.offset)
             if isinstance(item, JourneyDelta):
                 add_final_fcr(buckets, item, retain_hours)
+            elif isinstance(item, Summary):
+                for sig in queue_signals(by_queue, item, s.config):
+                    key = wire_key(sig.queue, sig.channel).encode()
+                    await summaries.send(key=key, value=to_wire(sig))
+                if item.customer_id:
+                    await by_customer.send(key=item.customer_id.encode(), value=event.value)
 
     def window_gauges() -> Iterator[GaugeMetricFamily]:
         rows = []

@@ -12,7 +12,7 @@ from pillarwatch.broker import EmbeddedBroker
 from pillarwatch.models.events import parse_ts
 from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import jsonl_records, produce
-from pillarwatch.streams.agents._contract import pillars
+from pillarwatch.models.pillars import signal_pillars as pillars
 from tests.support.worker import running_worker, wait_for
 
 pytestmark = pytest.mark.integration

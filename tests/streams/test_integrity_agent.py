@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from pillarwatch.models.config import Config
-from pillarwatch.models.signals import Signal
+from pillarwatch.models.pillars import Signal
 from pillarwatch.streams.agents import integrity
 from pillarwatch.streams.agents.integrity import JUDGE_AFTER_SECONDS
 from pillarwatch.streams.testing import AgentHarness

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from pillarwatch.models.signals import Signal
+from pillarwatch.models.pillars import Signal
 from pillarwatch.streams.agents._contract import (
     SEEN,
     SEEN_KEEP,

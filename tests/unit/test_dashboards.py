@@ -18,11 +18,12 @@ import yaml
 from pillarwatch.dashboards.cli import main
 from pillarwatch.dashboards.panels import DATASOURCE_UID
 from pillarwatch.dashboards.promql import metric_names
-from pillarwatch.dashboards.render import DEFAULT_OUT, render_all
+from pillarwatch.dashboards.render import render_all
 from pillarwatch.dashboards.targets import WallboardTargets, load_targets
 from tests.unit.known_metrics import known_series
 
 BOARDS = render_all(WallboardTargets())
+COMMITTED = Path(__file__).resolve().parents[2] / "dashboards" / "json"
 
 
 def _panels(board: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -38,7 +39,7 @@ def _all_panels() -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_committed_json_is_what_the_code_generates() -> None:
-    committed = {p.stem: p.read_text(encoding="utf-8") for p in DEFAULT_OUT.glob("*.json")}
+    committed = {p.stem: p.read_text(encoding="utf-8") for p in COMMITTED.glob("*.json")}
     assert sorted(committed) == sorted(BOARDS)
     for uid, text in BOARDS.items():
         assert committed[uid] == text, f"{uid}.json is stale: run `pillarwatch dashboards build`"

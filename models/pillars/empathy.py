@@ -1,6 +1,6 @@
 """empathy: agent empathy in contacts where the customer complained, and how soon it came.
 
-A pillar agent (docs/adding-an-agent.md). Stateless: it reads each contact summary from
+A pillar (docs/adding-an-agent.md). Stateless: it reads each contact summary from
 `contact-summaries` and, for an answered contact in which the customer complained, emits one
 signal: the complaint, whether an agent empathy marker (models/markers.py EMPATHY, in the
 contact's language) came at or after the first complaint, and how many seconds after it.
@@ -8,18 +8,23 @@ contact's language) came at or after the first complaint, and how many seconds a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
 from pillarwatch.models.markers import COMPLAINT
-from pillarwatch.models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
-from pillarwatch.streams.agents._contract import AgentSpec, install_pillar, ratio_below_ticket
+from pillarwatch.models.pillars._alerts import ratio_below_ticket
+from pillarwatch.models.pillars._spec import (
+    Pillar,
+    Ratio,
+    Signal,
+    State,
+    components_from,
+    gauges_from,
+    metrics_from,
+)
 
-if TYPE_CHECKING:
-    from pillarwatch.streams.app import PillarwatchApp
-
-__all__ = ["ALERTS", "EMPATHY_WITHIN_SECONDS", "PANELS", "PILLAR", "SPEC", "install"]
+__all__ = ["EMPATHY_WITHIN_SECONDS", "PILLAR"]
 
 NAME: Final = "empathy"
 # Empathy that comes within a minute of the complaint answers it; later, it reads as a script.
@@ -53,30 +58,7 @@ RATIOS: Final = (
 components = components_from(RATIOS)
 gauges = gauges_from(RATIOS)
 
-
-PILLAR = Pillar(
-    name=NAME,
-    weights=WEIGHTS,
-    signals=signals,
-    components=components,
-    gauges=gauges,
-    keyed_by="queue",
-    fields=("complained", "empathised", "empathy_delay_sum", "empathy_in_time"),
-)
-SPEC = AgentSpec(
-    name=NAME,
-    consumes="summaries",
-    tables={},
-    metrics=(
-        "pillarwatch_empathy_coverage_ratio",
-        "pillarwatch_complaint_to_empathy_seconds",
-        "pillarwatch_pillar_score",
-        "pillarwatch_pillar_component_score",
-    ),
-    pillar=NAME,
-    components=tuple(WEIGHTS),
-)
-PANELS = (
+PANELS: Final = (
     {
         "title": "Empathy after complaints (1h)",
         "expr": 'pillarwatch_empathy_coverage_ratio{window="1h"}',
@@ -84,7 +66,7 @@ PANELS = (
         "description": "Share of complaining contacts in which the agent showed empathy.",
     },
 )
-ALERTS = (
+ALERTS: Final = (
     ratio_below_ticket(
         "PillarwatchEmpathyLow",
         "pillarwatch_empathy_coverage_ratio",
@@ -96,6 +78,14 @@ ALERTS = (
     ),
 )
 
-
-def install(app: PillarwatchApp) -> None:
-    install_pillar(app, SPEC, PILLAR)
+PILLAR: Final = Pillar(
+    name=NAME,
+    weights=WEIGHTS,
+    signals=signals,
+    components=components,
+    gauges=gauges,
+    keyed_by="queue",
+    metrics=metrics_from(RATIOS),
+    panels=PANELS,
+    alerts=ALERTS,
+)

@@ -1,7 +1,7 @@
 """personalisation: the agent uses what is known about the customer; a repeat contact reaches
 the agent who handled the previous one.
 
-A pillar agent (docs/adding-an-agent.md), keyed by customer. Two signals:
+A pillar (docs/adding-an-agent.md), keyed by customer. Two signals:
 - per answered contact with a customer id: whether an agent message was flagged
   `personalised` by upstream NLP (the customer's name or earlier context was used; the name
   itself never reaches pillarwatch);
@@ -14,17 +14,21 @@ A pillar agent (docs/adding-an-agent.md), keyed by customer. Two signals:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
-from pillarwatch.models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
-from pillarwatch.streams.agents._contract import AgentSpec, install_pillar
+from pillarwatch.models.pillars._spec import (
+    Pillar,
+    Ratio,
+    Signal,
+    State,
+    components_from,
+    gauges_from,
+    metrics_from,
+)
 
-if TYPE_CHECKING:
-    from pillarwatch.streams.app import PillarwatchApp
-
-__all__ = ["ALERTS", "PANELS", "PILLAR", "SPEC", "install"]
+__all__ = ["PILLAR"]
 
 NAME: Final = "personalisation"
 MAX_CONTACTS: Final = 20  # answered contacts remembered per customer
@@ -96,41 +100,27 @@ RATIOS: Final = (
 components = components_from(RATIOS)
 gauges = gauges_from(RATIOS)
 
-
-PILLAR = Pillar(
-    name=NAME,
-    weights=WEIGHTS,
-    signals=signals,
-    components=components,
-    gauges=gauges,
-    keyed_by="customer",
-    fields=("handled", "personalised", "repeat_handled", "same_agent"),
-)
-SPEC = AgentSpec(
-    name=NAME,
-    consumes="summaries",
-    tables={
-        "personalisation-state": f"per customer, at most {MAX_CONTACTS} answered contacts, "
-        "none older than twice their repeat window",
-    },
-    metrics=(
-        "pillarwatch_personalised_contact_ratio",
-        "pillarwatch_same_agent_repeat_ratio",
-        "pillarwatch_pillar_score",
-        "pillarwatch_pillar_component_score",
-    ),
-    pillar=NAME,
-    components=tuple(WEIGHTS),
-)
-PANELS = (
+PANELS: Final = (
     {
         "title": "Repeat contacts reaching the same agent (1h)",
         "expr": 'pillarwatch_same_agent_repeat_ratio{window="1h"}',
         "unit": "percentunit",
     },
 )
-ALERTS: tuple[dict[str, Any], ...] = ()
+ALERTS: Final = ()
 
-
-def install(app: PillarwatchApp) -> None:
-    install_pillar(app, SPEC, PILLAR)
+PILLAR: Final = Pillar(
+    name=NAME,
+    weights=WEIGHTS,
+    signals=signals,
+    components=components,
+    gauges=gauges,
+    keyed_by="customer",
+    metrics=metrics_from(RATIOS),
+    state_bound=(
+        f"per customer, at most {MAX_CONTACTS} answered contacts, none older than twice "
+        "their repeat window"
+    ),
+    panels=PANELS,
+    alerts=ALERTS,
+)
