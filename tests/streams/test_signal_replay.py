@@ -13,7 +13,7 @@ import asyncio
 from dataclasses import replace
 
 from pillarwatch.models.pillars import Signal
-from pillarwatch.streams.agents._contract import (
+from pillarwatch.streams.pillar_runtime import (
     SEEN,
     SEEN_KEEP,
     split_seen,
@@ -37,7 +37,7 @@ def test_a_replayed_summary_gives_no_second_signal() -> None:
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
             # The replay of `first` after a crash, then a real re-open of the same contact.
-            await h.feed_items("integrity", [first, first, reopened, first])  # type: ignore[list-item]
+            await h.feed_pillar("integrity", [first, first, reopened, first])  # type: ignore[list-item]
             return h
 
     h = asyncio.run(go())
@@ -78,5 +78,5 @@ def test_seen_summaries_are_bounded_and_kept_out_of_the_pillars_state() -> None:
     assert len(seen) == SEEN_KEEP and seen[-1] == f"c{SEEN_KEEP + 4}@0"
     assert with_seen(None, seen, "c@0") is None
     assert SEEN not in (split_seen({"x": 1})[0] or {})
-    assert summary_id({"contact_id": "c", "ts": 5.0}) == "c@5.0"
-    assert summary_id({"contact_id": None, "ts": 5.0}) == ""
+    assert summary_id(summary(0, contact_id="c", ts=5.0)) == "c@5.0"
+    assert summary_id(summary(0, contact_id=None, ts=5.0)) == ""
