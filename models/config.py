@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 __all__ = ["Config", "ConfigError", "PillarWeights", "Targets", "load_config"]
 
+
 class PillarWeights(Protocol):
     """What the loader needs of a pillar declaration (models/pillars): its default weights."""
 

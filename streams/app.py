@@ -40,7 +40,10 @@ class PillarwatchApp(faust.App):
         """`contact-summaries`, keyed by queue and channel: outcomes, summaries, signals, ..."""
         s = self.settings
         return self.topic(
-            s.summaries_topic, key_serializer="raw", value_serializer="json", partitions=s.partitions
+            s.summaries_topic,
+            key_serializer="raw",
+            value_serializer="json",
+            partitions=s.partitions,
         )
 
     def by_customer_topic(self) -> Any:

@@ -162,4 +162,3 @@ def _store(value: str) -> str:
     if value not in {"memory://", "rocksdb://"}:
         raise SettingsError(f"PILLARWATCH_STORE={value!r}: use memory:// or rocksdb://")
     return value
-

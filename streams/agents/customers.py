@@ -76,7 +76,9 @@ def install(app: PillarwatchApp) -> None:
 
     async def send(items: list[WireItem] | list[Signal]) -> None:
         for item in items:
-            await summaries.send(key=wire_key(item.queue, item.channel).encode(), value=to_wire(item))
+            await summaries.send(
+                key=wire_key(item.queue, item.channel).encode(), value=to_wire(item)
+            )
 
     @app.agent(by_customer, name="customers")
     async def customers(stream: StreamT[Any]) -> None:

@@ -13,9 +13,9 @@ from aiokafka import AIOKafkaConsumer
 from pillarwatch.broker import EmbeddedBroker
 from pillarwatch.models.config import Config
 from pillarwatch.models.events import parse_ts
+from pillarwatch.models.pillars import signal_pillars as pillars
 from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import jsonl_records, produce
-from pillarwatch.models.pillars import signal_pillars as pillars
 from pillarwatch.streams.agents.measures import MEASURE_GAUGES
 from tests.support.reference import Expected, reference
 from tests.support.worker import WorkerProcess, total, value, wait_for, worker_env

@@ -67,9 +67,9 @@ pytest.importorskip(
 
 from pillarwatch.broker import EmbeddedBroker, free_port
 from pillarwatch.models.config import Config
+from pillarwatch.models.pillars import signal_pillars as pillars
 from pillarwatch.produce import Record, produce
 from pillarwatch.scrape import Samples
-from pillarwatch.models.pillars import signal_pillars as pillars
 from tests.support.brokers import private_broker
 from tests.support.expected import converge_samples, counter_mismatches, mismatches, stream
 from tests.support.reference import reference

@@ -7,8 +7,7 @@ import asyncio
 import pytest
 
 from pillarwatch.models.config import Config
-from pillarwatch.models.pillars import Signal
-from pillarwatch.models.pillars import integrity
+from pillarwatch.models.pillars import Signal, integrity
 from pillarwatch.models.pillars.integrity import JUDGE_AFTER_SECONDS
 from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import T0, summary, volume

@@ -14,6 +14,7 @@ from pillarwatch.models.pillars import registry, resolution
 def load_config(path: Path) -> object:
     return load(path, registry())
 
+
 GOOD = """
 [defaults]
 service_level_seconds = 30

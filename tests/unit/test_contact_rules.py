@@ -131,7 +131,8 @@ def test_tombstones_expire_without_output() -> None:
 def test_timeout_is_configurable_and_validated() -> None:
     assert CONFIG.contact_timeout_seconds == 4 * HOUR
     assert (
-        _parse({"scoring": {"contact_timeout_seconds": 7200}}, "x", {}).contact_timeout_seconds == 7200
+        _parse({"scoring": {"contact_timeout_seconds": 7200}}, "x", {}).contact_timeout_seconds
+        == 7200
     )
     for bad in (0, 59, 8 * 86400, "4h"):
         with pytest.raises(ConfigError, match="contact_timeout_seconds"):
