@@ -7,7 +7,7 @@ import asyncio
 from pillarwatch.models.buckets import WIDTH
 from pillarwatch.models.contact import Outcome
 from pillarwatch.models.summaries import to_wire, wire_key
-from pillarwatch.streams.agents.measures import already_applied, as_row
+from pillarwatch.streams.bucket_tables import already_applied
 from pillarwatch.streams.testing import AgentHarness
 
 T0 = 1_772_445_600.0
@@ -56,4 +56,3 @@ def test_already_applied_reads_offset_and_ids() -> None:
     assert already_applied(row, 41, None) and already_applied(row, 3, "o:c9")
     assert already_applied(row, 50, "o:c1")
     assert not already_applied(row, 42, "s:c1") and not already_applied(row, 42, None)
-    assert as_row([1.0] * WIDTH)["sums"] == [1.0] * WIDTH  # a row from before ids were kept

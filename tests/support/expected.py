@@ -12,7 +12,7 @@ from pillarwatch.models.events import parse_ts
 from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import encode
 from pillarwatch.scrape import Samples
-from pillarwatch.streams.agents.measures import MEASURE_GAUGES
+from pillarwatch.streams.window_export import MEASURE_GAUGES
 from tests.support.reference import Expected
 from tests.support.worker import WorkerProcess, total, value, wait_for
 

@@ -1,0 +1,287 @@
+"""The measures agent's state: one Table per kind of row, each keyed by a typed key.
+
+| Table            | key                                  | value                               |
+|------------------|--------------------------------------|-------------------------------------|
+| `minute-buckets` | MinuteKey(queue, channel, minute)    | core row {"sums": [WIDTH], ...}     |
+| `pillar-buckets` | PillarMinuteKey(pillar, q, c, minute)| signal row {"sums": {field: sum}}   |
+| `bucket-latest`  | LatestKey(queue, channel, pillar)    | newest minute ("" pillar: the core) |
+| `fcr-hours`      | HourKey(queue, channel, hour)        | [fcr_eligible, fcr_resolved]        |
+| `agent-states`   | AgentKey(queue, channel, agent id)   | [state, ts]                         |
+
+Every key starts with the queue and channel of the message being processed, so every row
+written here belongs to that message's partition (Faust writes a change, tombstones included,
+to the changelog partition of the current message). Keys are strings on the wire (Faust's
+JSON key serializer would turn a tuple into an unhashable list on recovery); `encode` and
+`decode` are the only places that know their layout.
+
+Idempotent under redelivery and re-emission: a bucket row is {"sums", "offset": the last
+source offset applied, "seen": the ids applied}. A bucket's key fixes its source partition, so
+an offset at or below "offset" was applied (a replay after a crash: Faust writes changelogs
+before it commits offsets); an id in "seen" was applied (the first hop or a pillar re-emitted
+it after its own replay, or a producer retried a send). Without it the fault tests counted
+contacts twice (docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from pillarwatch.models.buckets import WIDTH, Item, increments, minute_of
+from pillarwatch.models.contact import Outcome, Summary, Survey
+from pillarwatch.models.journeys import JourneyDelta
+from pillarwatch.models.pillars import Signal
+from pillarwatch.models.staffing import AgentStateChange
+from pillarwatch.models.summaries import SEP
+from pillarwatch.models.windows import RETAIN_MINUTES
+
+__all__ = [
+    "AgentKey",
+    "BucketTables",
+    "HourKey",
+    "LatestKey",
+    "MinuteKey",
+    "PillarMinuteKey",
+    "add",
+    "add_final_fcr",
+    "add_signal",
+    "already_applied",
+    "item_id",
+    "set_agent_state",
+]
+
+Store = MutableMapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class MinuteKey:
+    queue: str
+    channel: str
+    minute: int
+
+    def encode(self) -> str:
+        return SEP.join((self.queue, self.channel, str(self.minute)))
+
+    @classmethod
+    def decode(cls, key: str) -> MinuteKey:
+        queue, channel, minute = key.split(SEP)
+        return cls(queue, channel, int(minute))
+
+
+@dataclass(frozen=True, slots=True)
+class PillarMinuteKey:
+    pillar: str
+    queue: str
+    channel: str
+    minute: int
+
+    def encode(self) -> str:
+        return SEP.join((self.queue, self.channel, self.pillar, str(self.minute)))
+
+    @classmethod
+    def decode(cls, key: str) -> PillarMinuteKey:
+        queue, channel, pillar, minute = key.split(SEP)
+        return cls(pillar, queue, channel, int(minute))
+
+
+@dataclass(frozen=True, slots=True)
+class LatestKey:
+    queue: str
+    channel: str
+    pillar: str = ""  # "": the core buckets
+
+    def encode(self) -> str:
+        return SEP.join((self.queue, self.channel, self.pillar))
+
+
+@dataclass(frozen=True, slots=True)
+class HourKey:
+    queue: str
+    channel: str
+    hour: int
+
+    def encode(self) -> str:
+        return SEP.join((self.queue, self.channel, str(self.hour)))
+
+    @classmethod
+    def decode(cls, key: str) -> HourKey:
+        queue, channel, hour = key.split(SEP)
+        return cls(queue, channel, int(hour))
+
+
+@dataclass(frozen=True, slots=True)
+class AgentKey:
+    queue: str
+    channel: str
+    agent_id: str
+
+    def encode(self) -> str:
+        return SEP.join((self.queue, self.channel, self.agent_id))
+
+    @classmethod
+    def decode(cls, key: str) -> AgentKey:
+        queue, channel, agent_id = key.split(SEP)
+        return cls(queue, channel, agent_id)
+
+
+@dataclass(frozen=True)
+class BucketTables:
+    """The measures agent's Tables (Faust Tables in the worker, dicts in unit tests)."""
+
+    minutes: Store
+    pillars: Store
+    latest: Store
+    hours: Store
+    agents: Store
+
+    def core_rows(self) -> Iterator[tuple[MinuteKey, list[float]]]:
+        for key, row in list(self.minutes.items()):
+            if row is not None:
+                yield MinuteKey.decode(key), row["sums"]
+
+    def signal_rows(self) -> Iterator[tuple[PillarMinuteKey, dict[str, float]]]:
+        for key, row in list(self.pillars.items()):
+            if row is not None:
+                yield PillarMinuteKey.decode(key), row["sums"]
+
+    def hour_rows(self) -> Iterator[tuple[HourKey, list[float]]]:
+        for key, pair in list(self.hours.items()):
+            if pair is not None:
+                yield HourKey.decode(key), pair
+
+    def agent_rows(self) -> Iterator[tuple[AgentKey, list[Any]]]:
+        for key, found in list(self.agents.items()):
+            if found is not None:
+                yield AgentKey.decode(key), found
+
+
+def _too_late(tables: BucketTables, queue: str, channel: str, minute: int) -> bool:
+    latest = tables.latest.get(LatestKey(queue, channel).encode())
+    return latest is not None and minute <= latest - RETAIN_MINUTES
+
+
+def _advance(rows: Store, latest: Store, at: LatestKey, minute: int, key: Any) -> None:
+    """Make `minute` the newest of `at`'s minutes, expiring the rows it pushes out of every
+    window (at most 2 x RETAIN_MINUTES lookups, however long the queue was quiet). `key(m)`
+    is the encoded row key of minute m."""
+    newest = latest.get(at.encode())
+    if newest is not None and minute <= newest:
+        return
+    if newest is not None:
+        first = max(newest - RETAIN_MINUTES + 1, minute - 2 * RETAIN_MINUTES)
+        for old in range(first, minute - RETAIN_MINUTES + 1):
+            if key(old) in rows:
+                del rows[key(old)]
+    latest[at.encode()] = minute
+
+
+def new_row() -> dict[str, Any]:
+    return {"sums": [0.0] * WIDTH, "offset": -1.0, "seen": []}
+
+
+_ID_PREFIX = {Outcome: "o", Summary: "s", Survey: "v"}
+
+
+def item_id(item: Item) -> str | None:
+    """What identifies an item within its bucket: one outcome, summary, survey per contact."""
+    prefix = _ID_PREFIX.get(type(item))
+    contact_id = getattr(item, "contact_id", None)
+    if prefix is None or not contact_id:
+        return None  # journey corrections, or a first hop that sent no ids: offsets only
+    return f"{prefix}:{contact_id}"
+
+
+def already_applied(row: dict[str, Any], offset: int, ident: str | None) -> bool:
+    """True if this bucket row already holds the item at source `offset` with id `ident`."""
+    return offset <= row["offset"] or (ident is not None and ident in row["seen"])
+
+
+def add(tables: BucketTables, item: Item, offset: int = -1) -> bool:
+    """Add `item` to its minute bucket; False if that minute already left every window, or if
+    the bucket already holds it (a redelivery after a crash, or a re-emitted summary).
+    `offset` is the offset of the message being processed."""
+    minute = minute_of(item.ts)
+    if _too_late(tables, item.queue, item.channel, minute):
+        return False
+    key = MinuteKey(item.queue, item.channel, minute).encode()
+    row = tables.minutes.get(key)
+    if row is None:
+        row = new_row()
+        _advance(
+            tables.minutes,
+            tables.latest,
+            LatestKey(item.queue, item.channel),
+            minute,
+            lambda m: MinuteKey(item.queue, item.channel, m).encode(),
+        )
+    ident = item_id(item)
+    if already_applied(row, offset, ident):
+        return False
+    sums = row["sums"]
+    for index, amount in increments(item):
+        sums[index] += amount
+    row["offset"] = float(offset)
+    if ident is not None:
+        row["seen"].append(ident)
+    tables.minutes[key] = row  # one write: sums and the ids that made them stay together
+    return True
+
+
+def add_signal(tables: BucketTables, item: Signal, offset: int = -1) -> bool:
+    """Add a pillar signal to its per-pillar minute bucket; expire like the core buckets.
+
+    A signal for a minute that already left every window of its queue is dropped, as a core
+    item is. Idempotent like `add`: a redelivered message (its `offset`) or a signal
+    re-emitted by a pillar replaying its input (`item.ident`) is not counted twice.
+    """
+    minute = minute_of(item.ts)
+    if _too_late(tables, item.queue, item.channel, minute):
+        return False
+    _advance(
+        tables.pillars,
+        tables.latest,
+        LatestKey(item.queue, item.channel, item.pillar),
+        minute,
+        lambda m: PillarMinuteKey(item.pillar, item.queue, item.channel, m).encode(),
+    )
+    key = PillarMinuteKey(item.pillar, item.queue, item.channel, minute).encode()
+    row = tables.pillars.get(key) or {"sums": {}, "offset": -1.0, "seen": []}
+    if already_applied(row, offset, item.ident):
+        return False
+    sums = row["sums"]
+    for name, amount in item.values.items():
+        sums[name] = sums.get(name, 0.0) + amount
+    row["offset"] = float(offset)
+    if item.ident is not None:
+        row["seen"].append(item.ident)
+    tables.pillars[key] = row  # one write, as in `add`
+    return True
+
+
+def add_final_fcr(hours: Store, item: JourneyDelta, retain_hours: int) -> None:
+    """Keep first-contact resolution per hour until the repeat window has closed on it."""
+    eligible = item.delta.get("fcr_eligible", 0.0)
+    resolved = item.delta.get("fcr_resolved", 0.0)
+    if not eligible and not resolved:
+        return
+    hour = int(item.ts // 3600)
+    key = HourKey(item.queue, item.channel, hour).encode()
+    pair = hours.get(key)
+    if pair is None:
+        pair = [0.0, 0.0]
+        for old in range(hour - retain_hours - 24, hour - retain_hours):
+            old_key = HourKey(item.queue, item.channel, old).encode()
+            if old_key in hours:
+                del hours[old_key]
+    pair[0] += eligible
+    pair[1] += resolved
+    hours[key] = pair
+
+
+def set_agent_state(agents: Store, change: AgentStateChange) -> None:
+    """Remember an agent's newest state for this queue (an older change arriving late loses)."""
+    key = AgentKey(change.queue, change.channel, change.agent_id).encode()
+    found = agents.get(key)
+    if found is None or change.ts >= found[1]:
+        agents[key] = [change.state, change.ts]
