@@ -38,7 +38,7 @@ from pillarwatch.streams.bucket_tables import (
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
 from pillarwatch.streams.pillar_runtime import queue_signals
 from pillarwatch.streams.spec import AgentSpec
-from pillarwatch.streams.staffing_export import staffing_samples
+from pillarwatch.streams.staffing_export import Row, staffing_samples
 from pillarwatch.streams.window_export import MEASURE_GAUGES, final_fcr, offered, result_samples
 
 if TYPE_CHECKING:
@@ -127,19 +127,23 @@ def install(app: PillarwatchApp) -> None:
                     await by_customer.send(key=item.customer_id.encode(), value=event.value)
 
     def window_gauges() -> Iterator[GaugeMetricFamily]:
-        rows = [(label(k.queue), k.channel, k.minute, sums) for k, sums in tables.core_rows()]
+        rows: list[Row] = [
+            (label(k.queue), k.channel, k.minute, sums) for k, sums in tables.core_rows()
+        ]
         signal_rows: list[SignalRow] = [
             (k.pillar, label(k.queue), k.channel, k.minute, sums)
             for k, sums in tables.signal_rows()
         ]
         hours: dict[tuple[str, str], dict[int, list[float]]] = {}
-        for k, pair in tables.hour_rows():
-            total = hours.setdefault((label(k.queue), k.channel), {}).setdefault(k.hour, [0.0, 0.0])
+        for hk, pair in tables.hour_rows():
+            total = hours.setdefault((label(hk.queue), hk.channel), {}).setdefault(
+                hk.hour, [0.0, 0.0]
+            )
             total[0] += pair[0]  # several queues may fold into 'other'
             total[1] += pair[1]
         agents: dict[tuple[str, str], dict[str, int]] = {}
-        for k, (state, _ts) in tables.agent_rows():
-            counts = agents.setdefault((label(k.queue), k.channel), {})
+        for ak, (state, _ts) in tables.agent_rows():
+            counts = agents.setdefault((label(ak.queue), ak.channel), {})
             counts[state] = counts.get(state, 0) + 1
         # Windows end at the worker's event-time clock (streams/clock.py), the same on every
         # worker, not at the newest minute of the queues this worker happens to own.
