@@ -1,18 +1,23 @@
-"""The measures agent's state: one Table per kind of row, each keyed by a typed key.
+"""The measures agent's state: one Table, `minute-buckets`, whose keys are typed.
 
-| Table            | key                                  | value                               |
-|------------------|--------------------------------------|-------------------------------------|
-| `minute-buckets` | MinuteKey(queue, channel, minute)    | core row {"sums": [WIDTH], ...}     |
-| `pillar-buckets` | PillarMinuteKey(pillar, q, c, minute)| signal row {"sums": {field: sum}}   |
-| `bucket-latest`  | LatestKey(queue, channel, pillar)    | newest minute ("" pillar: the core) |
-| `fcr-hours`      | HourKey(queue, channel, hour)        | [fcr_eligible, fcr_resolved]        |
-| `agent-states`   | AgentKey(queue, channel, agent id)   | [state, ts]                         |
+| key                                     | value                                        |
+|-----------------------------------------|----------------------------------------------|
+| MinuteKey(queue, channel, minute)       | core bucket {"sums": [WIDTH], "offset", "seen"} |
+| PillarMinuteKey(pillar, queue, channel, minute) | signal bucket {"sums": {field: sum}, ...} |
+| LatestKey(queue, channel, pillar)       | the newest minute ("" pillar: the core)      |
+| HourKey(queue, channel, hour)           | [fcr_eligible, fcr_resolved]                 |
+| AgentKey(queue, channel, agent id)      | [state, ts]                                  |
+
+A key is stored as its fields joined by SEP with the kind as the third field; `decode` is the
+one place that reads that layout back into a typed key, and the scrape dispatches on the type.
+One Table rather than one per kind, because Faust opens a RocksDB database per table and
+partition (streams/rocksdb_options.py: up to 16 MiB each): five tables would add four
+databases per partition for rows that are all small. Strings, because Faust's JSON key
+serializer would turn a tuple into an unhashable list on recovery.
 
 Every key starts with the queue and channel of the message being processed, so every row
 written here belongs to that message's partition (Faust writes a change, tombstones included,
-to the changelog partition of the current message). Keys are strings on the wire (Faust's
-JSON key serializer would turn a tuple into an unhashable list on recovery); `encode` and
-`decode` are the only places that know their layout.
+to the changelog partition of the current message).
 
 Idempotent under redelivery and re-emission: a bucket row is {"sums", "offset": the last
 source offset applied, "seen": the ids applied}. A bucket's key fixes its source partition, so
@@ -24,7 +29,7 @@ contacts twice (docs/reliability.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +43,7 @@ from pillarwatch.models.windows import RETAIN_MINUTES
 
 __all__ = [
     "AgentKey",
-    "BucketTables",
+    "BucketKey",
     "HourKey",
     "LatestKey",
     "MinuteKey",
@@ -47,6 +52,7 @@ __all__ = [
     "add_final_fcr",
     "add_signal",
     "already_applied",
+    "decode",
     "item_id",
     "set_agent_state",
 ]
@@ -61,12 +67,7 @@ class MinuteKey:
     minute: int
 
     def encode(self) -> str:
-        return SEP.join((self.queue, self.channel, str(self.minute)))
-
-    @classmethod
-    def decode(cls, key: str) -> MinuteKey:
-        queue, channel, minute = key.split(SEP)
-        return cls(queue, channel, int(minute))
+        return SEP.join((self.queue, self.channel, "m", str(self.minute)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +78,7 @@ class PillarMinuteKey:
     minute: int
 
     def encode(self) -> str:
-        return SEP.join((self.queue, self.channel, self.pillar, str(self.minute)))
-
-    @classmethod
-    def decode(cls, key: str) -> PillarMinuteKey:
-        queue, channel, pillar, minute = key.split(SEP)
-        return cls(pillar, queue, channel, int(minute))
+        return SEP.join((self.queue, self.channel, "p", self.pillar, str(self.minute)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +88,7 @@ class LatestKey:
     pillar: str = ""  # "": the core buckets
 
     def encode(self) -> str:
-        return SEP.join((self.queue, self.channel, self.pillar))
+        return SEP.join((self.queue, self.channel, "l", self.pillar))
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +98,7 @@ class HourKey:
     hour: int
 
     def encode(self) -> str:
-        return SEP.join((self.queue, self.channel, str(self.hour)))
-
-    @classmethod
-    def decode(cls, key: str) -> HourKey:
-        queue, channel, hour = key.split(SEP)
-        return cls(queue, channel, int(hour))
+        return SEP.join((self.queue, self.channel, "h", str(self.hour)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,63 +108,46 @@ class AgentKey:
     agent_id: str
 
     def encode(self) -> str:
-        return SEP.join((self.queue, self.channel, self.agent_id))
-
-    @classmethod
-    def decode(cls, key: str) -> AgentKey:
-        queue, channel, agent_id = key.split(SEP)
-        return cls(queue, channel, agent_id)
+        return SEP.join((self.queue, self.channel, "a", self.agent_id))
 
 
-@dataclass(frozen=True)
-class BucketTables:
-    """The measures agent's Tables (Faust Tables in the worker, dicts in unit tests)."""
-
-    minutes: Store
-    pillars: Store
-    latest: Store
-    hours: Store
-    agents: Store
-
-    def core_rows(self) -> Iterator[tuple[MinuteKey, list[float]]]:
-        for key, row in list(self.minutes.items()):
-            if row is not None:
-                yield MinuteKey.decode(key), row["sums"]
-
-    def signal_rows(self) -> Iterator[tuple[PillarMinuteKey, dict[str, float]]]:
-        for key, row in list(self.pillars.items()):
-            if row is not None:
-                yield PillarMinuteKey.decode(key), row["sums"]
-
-    def hour_rows(self) -> Iterator[tuple[HourKey, list[float]]]:
-        for key, pair in list(self.hours.items()):
-            if pair is not None:
-                yield HourKey.decode(key), pair
-
-    def agent_rows(self) -> Iterator[tuple[AgentKey, list[Any]]]:
-        for key, found in list(self.agents.items()):
-            if found is not None:
-                yield AgentKey.decode(key), found
+BucketKey = MinuteKey | PillarMinuteKey | LatestKey | HourKey | AgentKey
 
 
-def _too_late(tables: BucketTables, queue: str, channel: str, minute: int) -> bool:
-    latest = tables.latest.get(LatestKey(queue, channel).encode())
+def decode(key: str) -> BucketKey:
+    """The typed key a stored key string encodes (the inverse of each `encode`)."""
+    queue, channel, kind, *rest = key.split(SEP)
+    if kind == "m":
+        return MinuteKey(queue, channel, int(rest[0]))
+    if kind == "p":
+        return PillarMinuteKey(rest[0], queue, channel, int(rest[1]))
+    if kind == "l":
+        return LatestKey(queue, channel, rest[0])
+    if kind == "h":
+        return HourKey(queue, channel, int(rest[0]))
+    if kind == "a":
+        return AgentKey(queue, channel, rest[0])
+    raise ValueError(f"not a minute-buckets key: {key!r}")
+
+
+def _too_late(buckets: Store, queue: str, channel: str, minute: int) -> bool:
+    latest = buckets.get(LatestKey(queue, channel).encode())
     return latest is not None and minute <= latest - RETAIN_MINUTES
 
 
-def _advance(rows: Store, latest: Store, at: LatestKey, minute: int, key: Any) -> None:
+def _advance(buckets: Store, at: LatestKey, minute: int, key: Any) -> None:
     """Make `minute` the newest of `at`'s minutes, expiring the rows it pushes out of every
     window (at most 2 x RETAIN_MINUTES lookups, however long the queue was quiet). `key(m)`
     is the encoded row key of minute m."""
-    newest = latest.get(at.encode())
+    newest = buckets.get(at.encode())
     if newest is not None and minute <= newest:
         return
     if newest is not None:
         first = max(newest - RETAIN_MINUTES + 1, minute - 2 * RETAIN_MINUTES)
         for old in range(first, minute - RETAIN_MINUTES + 1):
-            if key(old) in rows:
-                del rows[key(old)]
-    latest[at.encode()] = minute
+            if key(old) in buckets:
+                del buckets[key(old)]
+    buckets[at.encode()] = minute
 
 
 def new_row() -> dict[str, Any]:
@@ -197,20 +171,19 @@ def already_applied(row: dict[str, Any], offset: int, ident: str | None) -> bool
     return offset <= row["offset"] or (ident is not None and ident in row["seen"])
 
 
-def add(tables: BucketTables, item: Item, offset: int = -1) -> bool:
+def add(buckets: Store, item: Item, offset: int = -1) -> bool:
     """Add `item` to its minute bucket; False if that minute already left every window, or if
     the bucket already holds it (a redelivery after a crash, or a re-emitted summary).
     `offset` is the offset of the message being processed."""
     minute = minute_of(item.ts)
-    if _too_late(tables, item.queue, item.channel, minute):
+    if _too_late(buckets, item.queue, item.channel, minute):
         return False
     key = MinuteKey(item.queue, item.channel, minute).encode()
-    row = tables.minutes.get(key)
+    row = buckets.get(key)
     if row is None:
         row = new_row()
         _advance(
-            tables.minutes,
-            tables.latest,
+            buckets,
             LatestKey(item.queue, item.channel),
             minute,
             lambda m: MinuteKey(item.queue, item.channel, m).encode(),
@@ -224,11 +197,11 @@ def add(tables: BucketTables, item: Item, offset: int = -1) -> bool:
     row["offset"] = float(offset)
     if ident is not None:
         row["seen"].append(ident)
-    tables.minutes[key] = row  # one write: sums and the ids that made them stay together
+    buckets[key] = row  # one write: sums and the ids that made them stay together
     return True
 
 
-def add_signal(tables: BucketTables, item: Signal, offset: int = -1) -> bool:
+def add_signal(buckets: Store, item: Signal, offset: int = -1) -> bool:
     """Add a pillar signal to its per-pillar minute bucket; expire like the core buckets.
 
     A signal for a minute that already left every window of its queue is dropped, as a core
@@ -236,17 +209,16 @@ def add_signal(tables: BucketTables, item: Signal, offset: int = -1) -> bool:
     re-emitted by a pillar replaying its input (`item.ident`) is not counted twice.
     """
     minute = minute_of(item.ts)
-    if _too_late(tables, item.queue, item.channel, minute):
+    if _too_late(buckets, item.queue, item.channel, minute):
         return False
     _advance(
-        tables.pillars,
-        tables.latest,
+        buckets,
         LatestKey(item.queue, item.channel, item.pillar),
         minute,
         lambda m: PillarMinuteKey(item.pillar, item.queue, item.channel, m).encode(),
     )
     key = PillarMinuteKey(item.pillar, item.queue, item.channel, minute).encode()
-    row = tables.pillars.get(key) or {"sums": {}, "offset": -1.0, "seen": []}
+    row = buckets.get(key) or {"sums": {}, "offset": -1.0, "seen": []}
     if already_applied(row, offset, item.ident):
         return False
     sums = row["sums"]
@@ -255,11 +227,11 @@ def add_signal(tables: BucketTables, item: Signal, offset: int = -1) -> bool:
     row["offset"] = float(offset)
     if item.ident is not None:
         row["seen"].append(item.ident)
-    tables.pillars[key] = row  # one write, as in `add`
+    buckets[key] = row  # one write, as in `add`
     return True
 
 
-def add_final_fcr(hours: Store, item: JourneyDelta, retain_hours: int) -> None:
+def add_final_fcr(buckets: Store, item: JourneyDelta, retain_hours: int) -> None:
     """Keep first-contact resolution per hour until the repeat window has closed on it."""
     eligible = item.delta.get("fcr_eligible", 0.0)
     resolved = item.delta.get("fcr_resolved", 0.0)
@@ -267,21 +239,21 @@ def add_final_fcr(hours: Store, item: JourneyDelta, retain_hours: int) -> None:
         return
     hour = int(item.ts // 3600)
     key = HourKey(item.queue, item.channel, hour).encode()
-    pair = hours.get(key)
+    pair = buckets.get(key)
     if pair is None:
         pair = [0.0, 0.0]
         for old in range(hour - retain_hours - 24, hour - retain_hours):
             old_key = HourKey(item.queue, item.channel, old).encode()
-            if old_key in hours:
-                del hours[old_key]
+            if old_key in buckets:
+                del buckets[old_key]
     pair[0] += eligible
     pair[1] += resolved
-    hours[key] = pair
+    buckets[key] = pair
 
 
-def set_agent_state(agents: Store, change: AgentStateChange) -> None:
+def set_agent_state(buckets: Store, change: AgentStateChange) -> None:
     """Remember an agent's newest state for this queue (an older change arriving late loses)."""
     key = AgentKey(change.queue, change.channel, change.agent_id).encode()
-    found = agents.get(key)
+    found = buckets.get(key)
     if found is None or change.ts >= found[1]:
-        agents[key] = [change.state, change.ts]
+        buckets[key] = [change.state, change.ts]

@@ -29,10 +29,14 @@ from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import from_wire, to_wire, wire_key
 from pillarwatch.models.windows import WINDOW_MINUTES, evaluate
 from pillarwatch.streams.bucket_tables import (
-    BucketTables,
+    AgentKey,
+    HourKey,
+    MinuteKey,
+    PillarMinuteKey,
     add,
     add_final_fcr,
     add_signal,
+    decode,
     set_agent_state,
 )
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
@@ -50,11 +54,9 @@ SPEC = AgentSpec(
     name="measures",
     consumes="summaries",
     tables={
-        "minute-buckets": "minutes of the last hour (+1) per queue and channel; older expire",
-        "pillar-buckets": "minutes of the last hour (+1) per pillar, queue and channel",
-        "bucket-latest": "per queue and channel, and per pillar: the newest minute",
-        "fcr-hours": "hours of the longest repeat window + 2 h per queue and channel",
-        "agent-states": "per queue and channel, each agent's newest state",
+        "minute-buckets": "minutes of the last hour (+1) per queue and channel, pillar signal "
+        "minutes likewise, FCR hours of the longest repeat window + 2 h, the agents present; "
+        "older ones expire"
     },
     metrics=(
         "pillarwatch_window_contacts",
@@ -94,13 +96,7 @@ def install(app: PillarwatchApp) -> None:
     summaries = app.summaries_topic()
     by_customer = app.by_customer_topic()
 
-    tables = BucketTables(
-        minutes=app.Table("minute-buckets", default=None, partitions=s.partitions),
-        pillars=app.Table("pillar-buckets", default=None, partitions=s.partitions),
-        latest=app.Table("bucket-latest", default=None, partitions=s.partitions),
-        hours=app.Table("fcr-hours", default=None, partitions=s.partitions),
-        agents=app.Table("agent-states", default=None, partitions=s.partitions),
-    )
+    buckets = app.Table("minute-buckets", default=None, partitions=s.partitions)
     label = app.metrics.queue_label
     defs = signal_pillars()  # every signal pillar's signals land here
     by_queue = [p for p in defs.values() if p.keyed_by == "queue"]
@@ -111,14 +107,14 @@ def install(app: PillarwatchApp) -> None:
         async for event in stream.events():
             item = from_wire(event.value)  # decoded once, whatever it feeds
             if isinstance(item, AgentStateChange):
-                set_agent_state(tables.agents, item)
+                set_agent_state(buckets, item)
                 continue
             if isinstance(item, Signal):
-                add_signal(tables, item, event.message.offset)
+                add_signal(buckets, item, event.message.offset)
                 continue
-            add(tables, item, event.message.offset)
+            add(buckets, item, event.message.offset)
             if isinstance(item, JourneyDelta):
-                add_final_fcr(tables.hours, item, keep_hours)
+                add_final_fcr(buckets, item, keep_hours)
             elif isinstance(item, Summary):
                 for sig in queue_signals(by_queue, item, s.config):
                     key = wire_key(sig.queue, sig.channel).encode()
@@ -127,24 +123,26 @@ def install(app: PillarwatchApp) -> None:
                     await by_customer.send(key=item.customer_id.encode(), value=event.value)
 
     def window_gauges() -> Iterator[GaugeMetricFamily]:
-        rows: list[Row] = [
-            (label(k.queue), k.channel, k.minute, sums) for k, sums in tables.core_rows()
-        ]
-        signal_rows: list[SignalRow] = [
-            (k.pillar, label(k.queue), k.channel, k.minute, sums)
-            for k, sums in tables.signal_rows()
-        ]
+        rows: list[Row] = []
+        signal_rows: list[SignalRow] = []
         hours: dict[tuple[str, str], dict[int, list[float]]] = {}
-        for hk, pair in tables.hour_rows():
-            total = hours.setdefault((label(hk.queue), hk.channel), {}).setdefault(
-                hk.hour, [0.0, 0.0]
-            )
-            total[0] += pair[0]  # several queues may fold into 'other'
-            total[1] += pair[1]
         agents: dict[tuple[str, str], dict[str, int]] = {}
-        for ak, (state, _ts) in tables.agent_rows():
-            counts = agents.setdefault((label(ak.queue), ak.channel), {})
-            counts[state] = counts.get(state, 0) + 1
+        for stored, value in list(buckets.items()):
+            if value is None:
+                continue
+            match decode(stored):
+                case MinuteKey(queue, channel, minute):
+                    rows.append((label(queue), channel, minute, value["sums"]))
+                case PillarMinuteKey(pillar, queue, channel, minute):
+                    signal_rows.append((pillar, label(queue), channel, minute, value["sums"]))
+                case HourKey(queue, channel, hour):
+                    pair = hours.setdefault((label(queue), channel), {})
+                    total = pair.setdefault(hour, [0.0, 0.0])
+                    total[0] += value[0]  # several queues may fold into 'other'
+                    total[1] += value[1]
+                case AgentKey(queue, channel, _agent):
+                    counts = agents.setdefault((label(queue), channel), {})
+                    counts[value[0]] = counts.get(value[0], 0) + 1
         # Windows end at the worker's event-time clock (streams/clock.py), the same on every
         # worker, not at the newest minute of the queues this worker happens to own.
         end = app.clock.end_minute(max((r[2] for r in rows), default=None))

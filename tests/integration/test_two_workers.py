@@ -18,7 +18,8 @@ Three things in the setup, each for a reason found here:
 
 1. Every worker runs with Faust's `producer_max_batch_size=1`. The embedded broker's
    ListOffsets reports the start of the last record batch + 1 as a partition's end offset
-   (DESIGN.md). Without this, the survivor of a SIGTERM crashed while promoting its standby:
+   (a property of the embedded broker, pillarwatch/broker.py). Without this, the survivor
+   of a SIGTERM crashed while promoting its standby:
    `ConsistencyError: The persisted offset for changelog topic partition
    TP(topic='pw-two-minute-buckets-changelog', partition=0) is higher than the last offset in
    that topic (highwater) (1689 > 1687)` (the standby had read records past the end offset
