@@ -8,7 +8,7 @@ A pillar (docs/adding-an-agent.md), keyed by customer. Two signals:
 - per answered repeat contact (it started within the repeat window of the customer's previous
   answered contact): whether the same agent answered it. The previous contact is found in the
   set of the customer's stored contacts, so a summary that arrives late corrects the figures
-  it changes (additive corrections, as the journeys agent does): any arrival order gives the
+  it changes (additive corrections, as the journeys do): any arrival order gives the
   same sums.
 """
 

@@ -67,7 +67,7 @@ def _mismatches(samples: dict, exp: Expected) -> list[str]:  # type: ignore[type
                 check(
                     "pillarwatch_pillar_component_score", v, pillar=pillar, component=comp, **labels
                 )
-    for p in exp.pillar_windows:  # the pillars agent modules contribute, through signals
+    for p in exp.pillar_windows:  # the signal pillars
         labels = {"queue": p.queue, "channel": p.channel, "window": p.window}
         check("pillarwatch_pillar_score", p.score, pillar=p.pillar, **labels)
         for comp, v in p.components.items():

@@ -2,7 +2,7 @@
 test (tests/integration/test_two_workers.py), where agent-module pillars differed from the
 reference in the queues that moved, because a replayed summary or signal was counted again.
 
-Two guards: a by-customer pillar agent remembers which summaries (contact id and time) its
+Two guards: a customer-keyed pillar remembers which summaries (contact id and time) its
 state holds and skips a replay; each signal carries an id (`<summary>:<n>`), and the measures
 bucket, like a core bucket, skips an id or a source offset it already holds.
 """
@@ -57,7 +57,7 @@ def test_measures_counts_a_signal_once_by_id_and_by_offset() -> None:
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
             await h.feed_items("measures", volume(10, dt=20))
-            # base re-emitted by a replaying pillar agent arrives at a new offset: skipped.
+            # base re-emitted by a replaying pillar arrives at a new offset: skipped.
             await h.feed_items("measures", [base, other, base, anonymous])
             return h
 

@@ -50,7 +50,7 @@ def mismatches(samples: Samples | None, exp: Expected) -> list[str]:
             for p, ps in r.pillars.items()
         ]
         bad += _differences(samples, wanted)
-    for p in exp.pillar_windows:  # pillars of agent modules, when the reference has them
+    for p in exp.pillar_windows:  # signal pillars, when the reference has them
         labels = {"queue": p.queue, "channel": p.channel, "window": p.window}
         wanted = [("pillarwatch_pillar_score", {"pillar": p.pillar, **labels}, p.score)]
         wanted += [

@@ -1,4 +1,4 @@
-"""Optional schema-v1 fields for the pillar agents: decoding, contact state, config weights."""
+"""Optional schema-v1 fields for the pillars: decoding, contact state, config weights."""
 
 from __future__ import annotations
 
