@@ -35,6 +35,7 @@ from pillarwatch.models.pillars._spec import (
     gauges_from,
     metrics_from,
     ratio,
+    ratio_pillar,
 )
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "pillar_scores",
     "ratio",
     "ratio_below_ticket",
+    "ratio_pillar",
     "registry",
     "signal_pillars",
     "weighted_score",

@@ -35,6 +35,7 @@ __all__ = [
     "gauges_from",
     "metrics_from",
     "ratio",
+    "ratio_pillar",
 ]
 
 # A panel {"title", "expr", optional "unit", "description"} and a Prometheus alerting rule,
@@ -162,6 +163,34 @@ def gauges_from(ratios: Sequence[Ratio]) -> GaugesFn:
         return out
 
     return gauges
+
+
+def ratio_pillar(
+    name: str,
+    weights: Mapping[str, float],
+    signals: SignalsFn,
+    ratios: Sequence[Ratio],
+    *,
+    keyed_by: Literal["customer", "queue"] = "queue",
+    sweep: SweepFn | None = None,
+    state_bound: str = "",
+    panels: tuple[Panel, ...] = (),
+    alerts: tuple[Alert, ...] = (),
+) -> Pillar:
+    """A pillar whose components and gauges are all `ratios` (the usual case)."""
+    return Pillar(
+        name=name,
+        weights=weights,
+        signals=signals,
+        components=components_from(ratios),
+        gauges=gauges_from(ratios),
+        metrics=metrics_from(ratios),
+        keyed_by=keyed_by,
+        sweep=sweep,
+        state_bound=state_bound,
+        panels=panels,
+        alerts=alerts,
+    )
 
 
 def metrics_from(ratios: Sequence[Ratio]) -> tuple[str, ...]:

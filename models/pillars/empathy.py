@@ -14,15 +14,7 @@ from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
 from pillarwatch.models.markers import COMPLAINT
 from pillarwatch.models.pillars._alerts import ratio_below_ticket
-from pillarwatch.models.pillars._spec import (
-    Pillar,
-    Ratio,
-    Signal,
-    State,
-    components_from,
-    gauges_from,
-    metrics_from,
-)
+from pillarwatch.models.pillars._spec import Ratio, Signal, State, ratio_pillar
 
 __all__ = ["EMPATHY_WITHIN_SECONDS", "PILLAR"]
 
@@ -55,37 +47,30 @@ RATIOS: Final = (
     Ratio("empathy_in_time", "empathised", component="empathy_timeliness"),
     Ratio("empathy_delay_sum", "empathised", gauge="pillarwatch_complaint_to_empathy_seconds"),
 )
-components = components_from(RATIOS)
-gauges = gauges_from(RATIOS)
 
-PANELS: Final = (
-    {
-        "title": "Empathy after complaints (1h)",
-        "expr": 'pillarwatch_empathy_coverage_ratio{window="1h"}',
-        "unit": "percentunit",
-        "description": "Share of complaining contacts in which the agent showed empathy.",
-    },
-)
-ALERTS: Final = (
-    ratio_below_ticket(
-        "PillarwatchEmpathyLow",
-        "pillarwatch_empathy_coverage_ratio",
-        0.3,
-        "30m",
-        "Few complaints on {{ $labels.queue }} ({{ $labels.channel }}) get empathy",
-        "the complaining contacts on {{ $labels.queue }} ({{ $labels.channel }}) had an agent"
-        " acknowledge the customer's frustration",
+
+PILLAR: Final = ratio_pillar(
+    NAME,
+    WEIGHTS,
+    signals,
+    RATIOS,
+    panels=(
+        {
+            "title": "Empathy after complaints (1h)",
+            "expr": 'pillarwatch_empathy_coverage_ratio{window="1h"}',
+            "unit": "percentunit",
+            "description": "Share of complaining contacts in which the agent showed empathy.",
+        },
     ),
-)
-
-PILLAR: Final = Pillar(
-    name=NAME,
-    weights=WEIGHTS,
-    signals=signals,
-    components=components,
-    gauges=gauges,
-    keyed_by="queue",
-    metrics=metrics_from(RATIOS),
-    panels=PANELS,
-    alerts=ALERTS,
+    alerts=(
+        ratio_below_ticket(
+            "PillarwatchEmpathyLow",
+            "pillarwatch_empathy_coverage_ratio",
+            0.3,
+            "30m",
+            "Few complaints on {{ $labels.queue }} ({{ $labels.channel }}) get empathy",
+            "the complaining contacts on {{ $labels.queue }} ({{ $labels.channel }}) had an agent"
+            " acknowledge the customer's frustration",
+        ),
+    ),
 )

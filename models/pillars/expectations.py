@@ -15,15 +15,7 @@ from typing import Final
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
 from pillarwatch.models.pillars._alerts import ratio_below_ticket
-from pillarwatch.models.pillars._spec import (
-    Pillar,
-    Ratio,
-    Signal,
-    State,
-    components_from,
-    gauges_from,
-    metrics_from,
-)
+from pillarwatch.models.pillars._spec import Ratio, Signal, State, ratio_pillar
 
 __all__ = ["ANNOUNCED_GRACE_SECONDS", "PILLAR"]
 
@@ -64,37 +56,30 @@ RATIOS: Final = (
     Ratio("in_segment_target", "goal_sum", component="segment_service_level"),
     Ratio("in_segment_target", "considered", gauge="pillarwatch_segment_service_level_ratio"),
 )
-components = components_from(RATIOS)
-gauges = gauges_from(RATIOS)
 
-PANELS: Final = (
-    {
-        "title": "Announced waits kept (1h)",
-        "expr": 'pillarwatch_announced_wait_kept_ratio{window="1h"}',
-        "unit": "percentunit",
-        "description": "Contacts answered within the wait they were told (+15 s).",
-    },
-)
-ALERTS: Final = (
-    ratio_below_ticket(
-        "PillarwatchAnnouncedWaitsBroken",
-        "pillarwatch_announced_wait_kept_ratio",
-        0.7,
-        "15m",
-        "{{ $labels.queue }} ({{ $labels.channel }}) breaks the waits it announces",
-        "the contacts told an expected wait on {{ $labels.queue }} ({{ $labels.channel }}) were"
-        " answered within it",
+
+PILLAR: Final = ratio_pillar(
+    NAME,
+    WEIGHTS,
+    signals,
+    RATIOS,
+    panels=(
+        {
+            "title": "Announced waits kept (1h)",
+            "expr": 'pillarwatch_announced_wait_kept_ratio{window="1h"}',
+            "unit": "percentunit",
+            "description": "Contacts answered within the wait they were told (+15 s).",
+        },
     ),
-)
-
-PILLAR: Final = Pillar(
-    name=NAME,
-    weights=WEIGHTS,
-    signals=signals,
-    components=components,
-    gauges=gauges,
-    keyed_by="queue",
-    metrics=metrics_from(RATIOS),
-    panels=PANELS,
-    alerts=ALERTS,
+    alerts=(
+        ratio_below_ticket(
+            "PillarwatchAnnouncedWaitsBroken",
+            "pillarwatch_announced_wait_kept_ratio",
+            0.7,
+            "15m",
+            "{{ $labels.queue }} ({{ $labels.channel }}) breaks the waits it announces",
+            "the contacts told an expected wait on {{ $labels.queue }} ({{ $labels.channel }}) were"
+            " answered within it",
+        ),
+    ),
 )

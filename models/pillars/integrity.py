@@ -21,15 +21,7 @@ from typing import Any, Final
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
 from pillarwatch.models.pillars._alerts import ratio_below_ticket
-from pillarwatch.models.pillars._spec import (
-    Pillar,
-    Ratio,
-    Signal,
-    State,
-    components_from,
-    gauges_from,
-    metrics_from,
-)
+from pillarwatch.models.pillars._spec import Ratio, Signal, State, ratio_pillar
 
 __all__ = ["JUDGE_AFTER_SECONDS", "PILLAR"]
 
@@ -129,48 +121,42 @@ RATIOS: Final = (
         lower_is_better=True,
     ),
 )
-components = components_from(RATIOS)
-gauges = gauges_from(RATIOS)
 
-PANELS: Final = (
-    {
-        "title": "Callbacks made in time (1h)",
-        "expr": 'pillarwatch_callback_kept_ratio{window="1h"}',
-        "unit": "percentunit",
-        "description": "Promised callbacks made by the promised time.",
-    },
-    {
-        "title": "Re-opened after resolved (1h)",
-        "expr": 'pillarwatch_reopened_ratio{window="1h"}',
-        "unit": "percentunit",
-    },
-)
-ALERTS: Final = (
-    ratio_below_ticket(
-        "PillarwatchCallbacksBroken",
-        "pillarwatch_callback_kept_ratio",
-        0.8,
-        "30m",
-        "{{ $labels.queue }} ({{ $labels.channel }}) misses promised callbacks",
-        "the callbacks promised on {{ $labels.queue }} ({{ $labels.channel }}) were made by the"
-        " promised time",
-    ),
-)
 
-PILLAR: Final = Pillar(
-    name=NAME,
-    weights=WEIGHTS,
-    signals=signals,
-    components=components,
-    gauges=gauges,
+PILLAR: Final = ratio_pillar(
+    NAME,
+    WEIGHTS,
+    signals,
+    RATIOS,
     keyed_by="customer",
     sweep=sweep,
-    metrics=metrics_from(RATIOS),
     state_bound=(
         "per customer: open promises (until judged), unmatched callbacks and contacts seen "
         f"(at most {MAX_SEEN}) for {FORGET_AFTER_SECONDS / 86400:.0f} days; a customer with "
         "none of them is deleted"
     ),
-    panels=PANELS,
-    alerts=ALERTS,
+    panels=(
+        {
+            "title": "Callbacks made in time (1h)",
+            "expr": 'pillarwatch_callback_kept_ratio{window="1h"}',
+            "unit": "percentunit",
+            "description": "Promised callbacks made by the promised time.",
+        },
+        {
+            "title": "Re-opened after resolved (1h)",
+            "expr": 'pillarwatch_reopened_ratio{window="1h"}',
+            "unit": "percentunit",
+        },
+    ),
+    alerts=(
+        ratio_below_ticket(
+            "PillarwatchCallbacksBroken",
+            "pillarwatch_callback_kept_ratio",
+            0.8,
+            "30m",
+            "{{ $labels.queue }} ({{ $labels.channel }}) misses promised callbacks",
+            "the callbacks promised on {{ $labels.queue }} ({{ $labels.channel }}) were made by the"
+            " promised time",
+        ),
+    ),
 )

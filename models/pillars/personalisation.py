@@ -18,15 +18,7 @@ from typing import Any, Final
 
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
-from pillarwatch.models.pillars._spec import (
-    Pillar,
-    Ratio,
-    Signal,
-    State,
-    components_from,
-    gauges_from,
-    metrics_from,
-)
+from pillarwatch.models.pillars._spec import Ratio, Signal, State, ratio_pillar
 
 __all__ = ["PILLAR"]
 
@@ -97,30 +89,23 @@ RATIOS: Final = (
         component="same_agent_repeat",
     ),
 )
-components = components_from(RATIOS)
-gauges = gauges_from(RATIOS)
 
-PANELS: Final = (
-    {
-        "title": "Repeat contacts reaching the same agent (1h)",
-        "expr": 'pillarwatch_same_agent_repeat_ratio{window="1h"}',
-        "unit": "percentunit",
-    },
-)
-ALERTS: Final = ()
 
-PILLAR: Final = Pillar(
-    name=NAME,
-    weights=WEIGHTS,
-    signals=signals,
-    components=components,
-    gauges=gauges,
+PILLAR: Final = ratio_pillar(
+    NAME,
+    WEIGHTS,
+    signals,
+    RATIOS,
     keyed_by="customer",
-    metrics=metrics_from(RATIOS),
     state_bound=(
         f"per customer, at most {MAX_CONTACTS} answered contacts, none older than twice "
         "their repeat window"
     ),
-    panels=PANELS,
-    alerts=ALERTS,
+    panels=(
+        {
+            "title": "Repeat contacts reaching the same agent (1h)",
+            "expr": 'pillarwatch_same_agent_repeat_ratio{window="1h"}',
+            "unit": "percentunit",
+        },
+    ),
 )

@@ -59,7 +59,7 @@ def test_formula() -> None:
     _, signals = empathy.signals(None, complained(0, 61), Config())  # type: ignore[arg-type]
     (signal,) = signals
     assert signal.values == {"complained": 1.0, "empathised": 1.0, "empathy_delay_sum": 61.0}
-    assert empathy.components({"complained": 2.0}, Targets()) == {"empathy_coverage": 0.0}
-    assert empathy.components({}, Targets()) == {}
+    assert empathy.PILLAR.components({"complained": 2.0}, Targets()) == {"empathy_coverage": 0.0}
+    assert empathy.PILLAR.components({}, Targets()) == {}
     unanswered = summary(0, answered=False, markers=COMPLAINT)
     assert empathy.signals(None, unanswered, Config()) == (None, [])

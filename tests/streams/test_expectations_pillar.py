@@ -61,6 +61,6 @@ def test_formula() -> None:
         "announced": 1.0,
         "announced_overrun_sum": 20.0,
     }
-    assert expectations.components({"in_segment_target": 9, "goal_sum": 9.0}, Targets()) == {
+    assert expectations.PILLAR.components({"in_segment_target": 9, "goal_sum": 9.0}, Targets()) == {
         "segment_service_level": 100.0
     }
