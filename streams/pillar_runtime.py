@@ -14,19 +14,18 @@ Replays are harmless: a customer's stored state remembers the summaries it appli
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
 from pillarwatch.models.pillars import Pillar, Signal
+from pillarwatch.models.summaries import SweepRequest
 
 __all__ = [
     "SEEN",
     "SEEN_KEEP",
-    "SWEEP",
     "CustomerPillars",
-    "SweepRequest",
     "identified",
     "queue_signals",
     "split_seen",
@@ -77,33 +76,6 @@ def with_seen(state: dict[str, Any] | None, seen: list[str], source: str) -> dic
         return None
     ids = [*seen, source][-SEEN_KEEP:] if source else seen
     return {**state, SEEN: ids} if ids else state
-
-
-SWEEP = "sweep"  # the wire kind of a sweep request
-
-
-@dataclass(frozen=True, slots=True)
-class SweepRequest:
-    """On the by-customer topic: apply `pillar`'s sweep to `customer_id` at `watermark`.
-
-    Tables may be written only while processing a message of the key's partition, so the
-    sweep timer sends these instead of writing; the by-customer agent applies them."""
-
-    pillar: str
-    customer_id: str
-    watermark: float
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "kind": SWEEP,
-            "pillar": self.pillar,
-            "customer_id": self.customer_id,
-            "watermark": self.watermark,
-        }
-
-    @classmethod
-    def from_wire(cls, doc: Mapping[str, Any]) -> SweepRequest:
-        return cls(str(doc["pillar"]), str(doc["customer_id"]), float(doc["watermark"]))
 
 
 Store = MutableMapping[str, Any]

@@ -23,8 +23,14 @@ from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
 from pillarwatch.models.journeys import JourneyState, add_contact, deltas, from_summary
 from pillarwatch.models.pillars import Pillar, Signal, signal_pillars
-from pillarwatch.models.summaries import WireItem, from_wire, to_wire, wire_key
-from pillarwatch.streams.pillar_runtime import SWEEP, CustomerPillars, SweepRequest
+from pillarwatch.models.summaries import (
+    SweepRequest,
+    WireItem,
+    by_customer_from_wire,
+    to_wire,
+    wire_key,
+)
+from pillarwatch.streams.pillar_runtime import CustomerPillars
 from pillarwatch.streams.spec import AgentSpec
 
 if TYPE_CHECKING:
@@ -83,16 +89,16 @@ def install(app: PillarwatchApp) -> None:
     @app.agent(by_customer, name="customers")
     async def customers(stream: StreamT[Any]) -> None:
         async for doc in stream:
-            if doc.get("kind") == SWEEP:
-                await send(runtime.sweep(SweepRequest.from_wire(doc)))
+            item = by_customer_from_wire(doc)  # decoded once, for journeys and every pillar
+            if isinstance(item, SweepRequest):
+                await send(runtime.sweep(item))
                 continue
-            summary = from_wire(doc)
-            assert isinstance(summary, Summary) and summary.customer_id
-            await send(journey_corrections(journeys, summary, config))
-            await send(runtime.apply(summary.customer_id, summary))
+            assert item.customer_id  # the measures agent re-keys only these
+            await send(journey_corrections(journeys, item, config))
+            await send(runtime.apply(item.customer_id, item))
 
     @app.timer(interval=1.0, name="customers-sweep")  # type: ignore[untyped-decorator]
     async def sweeper() -> None:
         for request in runtime.due():
             key = request.customer_id.encode()
-            await by_customer.send(key=key, value=request.to_wire())
+            await by_customer.send(key=key, value=to_wire(request))
