@@ -29,17 +29,18 @@ contacts twice (docs/reliability.md).
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from dataclasses import dataclass
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pillarwatch.models.buckets import WIDTH, Item, increments, minute_of
 from pillarwatch.models.contact import Outcome, Summary, Survey
 from pillarwatch.models.journeys import JourneyDelta
-from pillarwatch.models.pillars import Signal
+from pillarwatch.models.pillars import Signal, SignalRow
 from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import SEP
 from pillarwatch.models.windows import RETAIN_MINUTES
+from pillarwatch.streams.staffing_export import Row
 
 __all__ = [
     "AgentKey",
@@ -48,12 +49,14 @@ __all__ = [
     "LatestKey",
     "MinuteKey",
     "PillarMinuteKey",
+    "ScrapeRows",
     "add",
     "add_final_fcr",
     "add_signal",
     "already_applied",
     "decode",
     "item_id",
+    "read_rows",
     "set_agent_state",
 ]
 
@@ -257,3 +260,35 @@ def set_agent_state(buckets: Store, change: AgentStateChange) -> None:
     found = buckets.get(key)
     if found is None or change.ts >= found[1]:
         buckets[key] = [change.state, change.ts]
+
+
+@dataclass
+class ScrapeRows:
+    """What a scrape reads from the table, by kind, queue names already folded by the label cap."""
+
+    core: list[Row] = field(default_factory=list)  # (queue, channel, minute, sums)
+    signals: list[SignalRow] = field(default_factory=list)
+    hours: dict[tuple[str, str], dict[int, list[float]]] = field(default_factory=dict)
+    agents: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # state -> n
+
+
+def read_rows(buckets: Store, label: Callable[[str], str]) -> ScrapeRows:
+    """One pass over the table; each key decoded once into its typed key."""
+    out = ScrapeRows()
+    for stored, value in list(buckets.items()):
+        if value is None:
+            continue
+        match decode(stored):
+            case MinuteKey(queue, channel, minute):
+                out.core.append((label(queue), channel, minute, value["sums"]))
+            case PillarMinuteKey(pillar, queue, channel, minute):
+                out.signals.append((pillar, label(queue), channel, minute, value["sums"]))
+            case HourKey(queue, channel, hour):
+                by_hour = out.hours.setdefault((label(queue), channel), {})
+                total = by_hour.setdefault(hour, [0.0, 0.0])
+                total[0] += value[0]  # several queues may fold into 'other'
+                total[1] += value[1]
+            case AgentKey(queue, channel, _agent):
+                counts = out.agents.setdefault((label(queue), channel), {})
+                counts[value[0]] = counts.get(value[0], 0) + 1
+    return out

@@ -24,25 +24,21 @@ from pillarwatch.models.catalogue import spec
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
 from pillarwatch.models.journeys import JourneyDelta
-from pillarwatch.models.pillars import Signal, SignalRow, evaluate_signals, signal_pillars
+from pillarwatch.models.pillars import Signal, evaluate_signals, signal_pillars
 from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import from_wire, to_wire, wire_key
 from pillarwatch.models.windows import WINDOW_MINUTES, evaluate
 from pillarwatch.streams.bucket_tables import (
-    AgentKey,
-    HourKey,
-    MinuteKey,
-    PillarMinuteKey,
     add,
     add_final_fcr,
     add_signal,
-    decode,
+    read_rows,
     set_agent_state,
 )
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
 from pillarwatch.streams.pillar_runtime import queue_signals
 from pillarwatch.streams.spec import AgentSpec
-from pillarwatch.streams.staffing_export import Row, staffing_samples
+from pillarwatch.streams.staffing_export import staffing_samples
 from pillarwatch.streams.window_export import MEASURE_GAUGES, final_fcr, offered, result_samples
 
 if TYPE_CHECKING:
@@ -97,7 +93,6 @@ def install(app: PillarwatchApp) -> None:
     by_customer = app.by_customer_topic()
 
     buckets = app.Table("minute-buckets", default=None, partitions=s.partitions)
-    label = app.metrics.queue_label
     defs = signal_pillars()  # every signal pillar's signals land here
     by_queue = [p for p in defs.values() if p.keyed_by == "queue"]
     keep_hours = retain_hours(s.config)
@@ -123,40 +118,22 @@ def install(app: PillarwatchApp) -> None:
                     await by_customer.send(key=item.customer_id.encode(), value=event.value)
 
     def window_gauges() -> Iterator[GaugeMetricFamily]:
-        rows: list[Row] = []
-        signal_rows: list[SignalRow] = []
-        hours: dict[tuple[str, str], dict[int, list[float]]] = {}
-        agents: dict[tuple[str, str], dict[str, int]] = {}
-        for stored, value in list(buckets.items()):
-            if value is None:
-                continue
-            match decode(stored):
-                case MinuteKey(queue, channel, minute):
-                    rows.append((label(queue), channel, minute, value["sums"]))
-                case PillarMinuteKey(pillar, queue, channel, minute):
-                    signal_rows.append((pillar, label(queue), channel, minute, value["sums"]))
-                case HourKey(queue, channel, hour):
-                    pair = hours.setdefault((label(queue), channel), {})
-                    total = pair.setdefault(hour, [0.0, 0.0])
-                    total[0] += value[0]  # several queues may fold into 'other'
-                    total[1] += value[1]
-                case AgentKey(queue, channel, _agent):
-                    counts = agents.setdefault((label(queue), channel), {})
-                    counts[value[0]] = counts.get(value[0], 0) + 1
+        found = read_rows(buckets, app.metrics.queue_label)
+        rows = found.core
         # Windows end at the worker's event-time clock (streams/clock.py), the same on every
         # worker, not at the newest minute of the queues this worker happens to own.
         end = app.clock.end_minute(max((r[2] for r in rows), default=None))
         core = evaluate(rows, s.config, end)
         extra = (
-            evaluate_signals(signal_rows, defs, offered(core), end, WINDOW_MINUTES, s.config)
+            evaluate_signals(found.signals, defs, offered(core), end, WINDOW_MINUTES, s.config)
             if end is not None
             else []
         )
         yield from result_samples(core, extra)
-        yield from staffing_samples(rows, core, agents, s.config, end)
+        yield from staffing_samples(rows, core, found.agents, s.config, end)
         final = gauge_family(spec("pillarwatch_first_contact_resolution_final_ratio"))
         if rows and end is not None:
-            for queue, channel, value in final_fcr(hours, end, s.config):
+            for queue, channel, value in final_fcr(found.hours, end, s.config):
                 final.add_metric([queue, channel], value)
         yield final
 
