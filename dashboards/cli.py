@@ -1,4 +1,4 @@
-"""`pillarwatch dashboards build|push` (also `python -m dashboards`)."""
+"""`pillarwatch dashboards build|push` (also `python -m pillarwatch.dashboards`)."""
 
 from __future__ import annotations
 

@@ -254,3 +254,14 @@ def test_grafana_provisioning_matches_the_panels() -> None:
     assert [d["uid"] for d in sources["datasources"]] == [DATASOURCE_UID]
     providers = yaml.safe_load((root / "dashboards" / "pillarwatch.yml").read_text())
     assert providers["providers"][0]["type"] == "file"
+
+
+def test_build_writes_where_the_user_is_never_into_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = Path(render_all.__code__.co_filename).parent / "json"
+    before = {p: p.stat().st_mtime_ns for p in package.glob("*.json")}
+    monkeypatch.chdir(tmp_path)
+    assert main(["build"]) == 0
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == sorted(BOARDS)
+    assert {p: p.stat().st_mtime_ns for p in package.glob("*.json")} == before
