@@ -20,7 +20,7 @@ _DELEGATED = {
     "markers": ("pillarwatch.models.marker_eval", "marker lexicons: precision/recall per language"),
     "top": ("pillarwatch.top", "a live wallboard in the terminal"),
     "ingest": ("pillarwatch.ingest.cli", "receive events from contact-centre platforms"),
-    "new-agent": ("pillarwatch.new_agent", "write a skeleton stream agent and its test"),
+    "new-agent": ("pillarwatch.new_agent", "write a skeleton pillar module and its test"),
 }
 
 
