@@ -1,7 +1,8 @@
 """Events valid alone but impossible together, and the contact timeout (models/contact.py rules).
 
-Each test names the documented rule it holds the state machine to. The reference computation
-(tests/support/reference.py) shows that one contact's odd sequence leaves other contacts' figures alone.
+Each test names the documented rule it holds the state machine to. The reference
+computation (tests/support/reference.py) shows that one contact's odd sequence leaves other
+contacts' figures alone.
 """
 
 from __future__ import annotations
