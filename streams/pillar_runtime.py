@@ -93,9 +93,9 @@ class CustomerPillars:
         self.tables = tables
         self.config = config
         # Per pillar, event time of this worker's customers: the newest summary it applied
-        # (a replay it skips does not move it). Process-local on
-        # purpose: after a rebalance it restarts from the next summary, which only delays a
-        # sweep. It is worker-wide, not per partition: summaries reach a by-customer partition
+        # (a replay it skips does not move it). Process-local on purpose: after a rebalance
+        # it restarts from the next summary, which only delays a sweep. Worker-wide, not per
+        # partition: summaries reach a by-customer partition
         # from every queue's partition, so a partition's own newest time does not order them
         # either, and at the end of a stream it would leave due judgements unmade. The cost:
         # after a fail-over a backlog replayed behind the other partitions can have a callback
