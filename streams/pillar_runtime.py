@@ -95,11 +95,11 @@ class CustomerPillars:
         # Per pillar, event time of this worker's customers: the newest summary it applied
         # (a replay it skips does not move it). Process-local on purpose: after a rebalance
         # it restarts from the next summary, which only delays a sweep. Worker-wide, not per
-        # partition: summaries reach a by-customer partition
-        # from every queue's partition, so a partition's own newest time does not order them
-        # either, and at the end of a stream it would leave due judgements unmade. The cost:
-        # after a fail-over a backlog replayed behind the other partitions can have a callback
-        # judged broken before the summary that kept it is read (test_two_workers.py).
+        # partition: summaries reach a by-customer partition from every queue's partition, so
+        # a partition's own newest time does not order them either, and at the end of a
+        # stream it would leave due judgements unmade. The cost: after a fail-over a backlog
+        # replayed behind the other partitions can have a callback judged broken before the
+        # summary that kept it is read (test_two_workers.py).
         self.watermarks = dict.fromkeys(self.pillars, 0.0)
         self.pending: set[tuple[str, str]] = set()  # sweep requests on their way
 
