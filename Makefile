@@ -41,10 +41,10 @@ test: $(STAMP) system-deps
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not integration" $(ARGS)
 
-# The dashboards JSON, and the alert rules the agent modules declare (streams/agents/*.py ALERTS).
+# The dashboards JSON, and the alert rules the pillars declare (models/pillars/*.py ALERTS).
 dashboards: $(STAMP)
-	$(VENV)/bin/pillarwatch dashboards build
-	$(PY) -c 'import sys; from pillarwatch.streams.agents._contract import collect_alert_rules; sys.stdout.write(collect_alert_rules())' > alerts/rules/agents.rules.yml
+	$(VENV)/bin/pillarwatch dashboards build --out dashboards/json
+	$(PY) -m pillarwatch.dashboards.collect > alerts/rules/agents.rules.yml
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.pipeline $(ARGS)

@@ -1,4 +1,4 @@
-"""`python -m dashboards build|push`."""
+"""`python -m pillarwatch.dashboards build|push`."""
 
 import sys
 

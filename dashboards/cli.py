@@ -1,4 +1,4 @@
-"""`pillarwatch dashboards build|push` (also `python -m dashboards`)."""
+"""`pillarwatch dashboards build|push` (also `python -m pillarwatch.dashboards`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pillarwatch.dashboards.push import PushError, push_dashboards
-from pillarwatch.dashboards.render import DEFAULT_OUT, render_all, write_all
+from pillarwatch.dashboards.render import render_all, write_all
 from pillarwatch.dashboards.targets import TargetsError, load_targets
 
 __all__ = ["TOKEN_VARIABLE", "main"]
@@ -50,7 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="write the dashboards' JSON")
-    build.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
+    # Where the user is, never into the installed package (site-packages for a normal
+    # install); `make dashboards` passes the repository's dashboards/json.
+    build.add_argument(
+        "--out", type=Path, default=Path("."), help="directory to write to (default: .)"
+    )
     push = sub.add_parser("push", help="upload the dashboards to a running Grafana")
     push.add_argument("--url", required=True, help="Grafana base URL, e.g. http://127.0.0.1:3000")
     push.add_argument(

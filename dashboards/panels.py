@@ -32,6 +32,7 @@ __all__ = [
     "RED",
     "channel_variable",
     "heatmap_panel",
+    "new_dashboard",
     "query",
     "queue_variable",
     "stat_tile",
@@ -162,6 +163,23 @@ def heatmap_panel(title: str, description: str, unit: str, *, width: int = 12) -
         .color(
             heatmap.HeatmapColorOptions().mode(heatmap_m.HeatmapColorMode.SCHEME).scheme("Oranges")
         )
+    )
+
+
+def new_dashboard(
+    title: str, uid: str, description: str, tag: str, *, refresh: str, since: str
+) -> dashboard_b.Dashboard:
+    """The settings every pillarwatch dashboard shares: tags, browser time zone, read-only
+    (provisioned from code), a refresh interval and a time range ending now."""
+    return (
+        dashboard_b.Dashboard(f"pillarwatch — {title}")
+        .uid(uid)
+        .description(description)
+        .tags(["pillarwatch", tag])
+        .refresh(refresh)
+        .time(since, "now")
+        .timezone("browser")
+        .readonly()
     )
 
 

@@ -1,7 +1,7 @@
-"""The four further pillars: the panels each agent module declares (its PANELS), collected.
+"""The four further pillars: the panels each pillar module declares (models/pillars), collected.
 
-Adding a pillar agent with PANELS adds its panels here at the next `make dashboards`; nothing
-in dashboards/ lists the agents.
+Adding a pillar with panels adds them here at the next `make dashboards`; nothing in
+dashboards/ lists the pillars.
 """
 
 from __future__ import annotations
@@ -9,9 +9,15 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_b
 from grafana_foundation_sdk.builders import timeseries
 
-from pillarwatch.dashboards.panels import channel_variable, query, queue_variable, timeseries_panel
+from pillarwatch.dashboards.collect import collect_panels
+from pillarwatch.dashboards.panels import (
+    channel_variable,
+    new_dashboard,
+    query,
+    queue_variable,
+    timeseries_panel,
+)
 from pillarwatch.dashboards.targets import WallboardTargets
-from pillarwatch.streams.agents._contract import collect_panels
 
 __all__ = ["UID", "build"]
 
@@ -50,14 +56,14 @@ def _agent_panel(panel: dict[str, str]) -> timeseries.Panel:
 def build(targets: WallboardTargets) -> dashboard_b.Dashboard:
     del targets  # the pillar panels carry their own scales
     board = (
-        dashboard_b.Dashboard("pillarwatch — pillars from agent modules")
-        .uid(UID)
-        .description("Integrity, Expectations, Personalisation and Empathy, with their parts.")
-        .tags(["pillarwatch", "pillars"])
-        .refresh("30s")
-        .time("now-6h", "now")
-        .timezone("browser")
-        .readonly()
+        new_dashboard(
+            "pillars from agent modules",
+            UID,
+            "Integrity, Expectations, Personalisation and Empathy, with their parts.",
+            "pillars",
+            refresh="30s",
+            since="now-6h",
+        )
         .with_variable(queue_variable(multi=True, include_all=True))
         .with_variable(channel_variable())
         .with_panel(_scores().id(1))

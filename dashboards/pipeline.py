@@ -10,6 +10,7 @@ from grafana_foundation_sdk.builders import stat, timeseries
 
 from pillarwatch.dashboards.panels import (
     JOB,
+    new_dashboard,
     query,
     stat_tile,
     thresholds_higher_is_better,
@@ -193,15 +194,13 @@ PANELS: tuple[Callable[[WallboardTargets], timeseries.Panel | stat.Panel], ...] 
 
 def build(targets: WallboardTargets) -> dashboard_b.Dashboard:
     """The engineers' view of the stream pipeline."""
-    board = (
-        dashboard_b.Dashboard("pillarwatch — pipeline health")
-        .uid(UID)
-        .description("Is the stream pipeline healthy: flow, rejects, lag, rebalances, workers.")
-        .tags(["pillarwatch", "pipeline"])
-        .refresh("30s")
-        .time("now-1h", "now")
-        .timezone("browser")
-        .readonly()
+    board = new_dashboard(
+        "pipeline health",
+        UID,
+        "Is the stream pipeline healthy: flow, rejects, lag, rebalances, workers.",
+        "pipeline",
+        refresh="30s",
+        since="now-1h",
     )
     for panel_id, panel in enumerate(PANELS, start=1):
         board = board.with_panel(panel(targets).id(panel_id))

@@ -11,6 +11,7 @@ from grafana_foundation_sdk.builders import heatmap, timeseries
 from pillarwatch.dashboards.panels import (
     channel_variable,
     heatmap_panel,
+    new_dashboard,
     query,
     queue_variable,
     timeseries_panel,
@@ -238,14 +239,14 @@ PANELS: tuple[Callable[[WallboardTargets], timeseries.Panel | heatmap.Panel], ..
 def build(targets: WallboardTargets) -> dashboard_b.Dashboard:
     """The drill-down for one queue (and some of its channels)."""
     board = (
-        dashboard_b.Dashboard("pillarwatch — queue drill-down")
-        .uid(UID)
-        .description("Why a queue's service and pillar scores are where they are.")
-        .tags(["pillarwatch", "queue"])
-        .refresh("30s")
-        .time("now-6h", "now")
-        .timezone("browser")
-        .readonly()
+        new_dashboard(
+            "queue drill-down",
+            UID,
+            "Why a queue's service and pillar scores are where they are.",
+            "queue",
+            refresh="30s",
+            since="now-6h",
+        )
         .with_variable(queue_variable(multi=False, include_all=False))
         .with_variable(channel_variable())
     )

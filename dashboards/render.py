@@ -13,9 +13,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from pillarwatch.dashboards import pillars, pipeline, queue, wallboard
 from pillarwatch.dashboards.targets import WallboardTargets
 
-__all__ = ["BUILDERS", "DEFAULT_OUT", "render_all", "to_json", "write_all"]
-
-DEFAULT_OUT = Path(__file__).resolve().parent / "json"
+__all__ = ["BUILDERS", "render_all", "to_json", "write_all"]
 
 # uid -> builder; the uid is also the file name, so provisioning and push agree on identity.
 BUILDERS: dict[str, Callable[[WallboardTargets], Any]] = {

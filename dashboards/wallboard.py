@@ -11,6 +11,7 @@ from grafana_foundation_sdk.builders import dashboard as dashboard_b
 from grafana_foundation_sdk.builders import stat
 
 from pillarwatch.dashboards.panels import (
+    new_dashboard,
     query,
     queue_variable,
     stat_tile,
@@ -124,14 +125,14 @@ def build(targets: WallboardTargets) -> dashboard_b.Dashboard:
     """The wallboard: a repeated row per queue of six tiles (4 wide each = 24 columns) and
     a staffing strip under them."""
     board = (
-        dashboard_b.Dashboard("pillarwatch — floor wallboard")
-        .uid(UID)
-        .description("Live service per queue for floor supervisors.")
-        .tags(["pillarwatch", "wallboard"])
-        .refresh("10s")
-        .time("now-15m", "now")
-        .timezone("browser")
-        .readonly()
+        new_dashboard(
+            "floor wallboard",
+            UID,
+            "Live service per queue for floor supervisors.",
+            "wallboard",
+            refresh="10s",
+            since="now-15m",
+        )
         .with_variable(queue_variable(multi=True, include_all=True))
         .with_row(dashboard_b.Row("Queue $queue").repeat("queue").id(1))
     )

@@ -252,7 +252,7 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         _QC,
         "The queue's configured service-level goal (e.g. 0.8), for alerts and wallboards.",
     ),
-    # pillar agents (streams/agents/{integrity,expectations,personalisation,empathy}.py)
+    # the signal pillars (models/pillars/{integrity,expectations,personalisation,empathy}.py)
     MetricSpec(
         "pillarwatch_callback_kept_ratio",
         "gauge",

@@ -9,59 +9,19 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = [
-    "DEFAULT_WEIGHTS",
-    "Config",
-    "ConfigError",
-    "Targets",
-    "known_weights",
-    "load_config",
-    "register_pillar",
-]
-
-# Default component weights per pillar; docs/metrics.md gives the reasons.
-DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
-    "time_effort": {
-        "service_level": 0.25,
-        "speed_of_answer": 0.10,
-        "abandonment": 0.20,
-        "transfers": 0.10,
-        "holds": 0.05,
-        "repeat_contacts": 0.15,
-        "journey_effort": 0.10,
-        "customer_effort": 0.05,
-    },
-    "resolution": {
-        "first_contact_resolution": 0.35,
-        "resolved_at_wrap_up": 0.20,
-        "time_to_resolution": 0.15,
-        "apology_coverage": 0.15,
-        "csat": 0.15,
-    },
-}
+__all__ = ["Config", "ConfigError", "PillarWeights", "Targets", "load_config"]
 
 
-# Pillars contributed by agent modules (streams/agents/*.py SPEC), registered at discovery:
-# `[weights.<pillar>]` accepts them without a hard-coded list here.
-_REGISTERED_WEIGHTS: dict[str, dict[str, float]] = {}
+class PillarWeights(Protocol):
+    """What the loader needs of a pillar declaration (models/pillars): its default weights."""
 
-
-def register_pillar(name: str, weights: dict[str, float]) -> None:
-    """Make a pillar and its default component weights known to the config (idempotent)."""
-    if name in DEFAULT_WEIGHTS:
-        raise ValueError(f"pillar {name!r} is a core pillar")
-    _REGISTERED_WEIGHTS[name] = dict(weights)
-
-
-def known_weights() -> dict[str, dict[str, float]]:
-    """Default weights of every known pillar, core and registered (a fresh copy)."""
-    merged = {p: dict(w) for p, w in DEFAULT_WEIGHTS.items()}
-    merged.update({p: dict(w) for p, w in _REGISTERED_WEIGHTS.items()})
-    return merged
+    @property
+    def weights(self) -> Mapping[str, float]: ...
 
 
 class ConfigError(ValueError):
@@ -108,7 +68,9 @@ class Config:
     queue_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
     segment_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
     queue_segment_overrides: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
-    weights: dict[str, dict[str, float]] = field(default_factory=known_weights)
+    # Component weights per pillar, as configured; a pillar absent here scores with the
+    # weights its declaration gives (models/pillars), so Config() needs no registry.
+    weights: dict[str, dict[str, float]] = field(default_factory=dict)
     min_contacts: int = 10  # a window with fewer offered contacts reports no pillar score
     lateness_seconds: float = 120.0
     staffing_lookback_minutes: int = 15  # arrival rate for the Erlang C projection
@@ -132,10 +94,11 @@ class Config:
         return found
 
 
-def load_config(path: str | Path | None) -> Config:
-    """Read and validate a TOML config; None gives the built-in defaults."""
+def load_config(path: str | Path | None, pillars: Mapping[str, PillarWeights]) -> Config:
+    """Read and validate a TOML config; None gives the built-in defaults. `pillars` is the
+    pillar registry (models.pillars.registry()): `[weights.<pillar>]` may name only those."""
     if path is None:
-        return Config()
+        return Config(weights=_weights({}, pillars, "defaults"))
     where = str(path)
     try:
         with open(path, "rb") as fh:
@@ -144,10 +107,10 @@ def load_config(path: str | Path | None) -> Config:
         raise ConfigError(f"{where}: file not found (PILLARWATCH_CONFIG)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from None
-    return _parse(doc, where)
+    return _parse(doc, where, pillars)
 
 
-def _parse(doc: dict[str, Any], where: str) -> Config:
+def _parse(doc: dict[str, Any], where: str, pillars: Mapping[str, PillarWeights]) -> Config:
     _known(doc, {"defaults", "queues", "segments", "weights", "scoring"}, where, "")
     defaults = replace(Targets(), **_overrides(doc.get("defaults", {}), where, "defaults"))
     segments = {
@@ -163,7 +126,7 @@ def _parse(doc: dict[str, Any], where: str) -> Config:
         for seg, seg_body in nested.items():
             key = f"queues.{name}.segments.{seg}"
             queue_segments[(name, seg)] = _overrides(seg_body, where, key)
-    weights = _weights(_table(doc, "weights", where), where)
+    weights = _weights(_table(doc, "weights", where), pillars, where)
     scoring = _table(doc, "scoring", where)
     _known(
         scoring,
@@ -216,8 +179,10 @@ def _overrides(body: Any, where: str, key: str) -> dict[str, float]:
     return values
 
 
-def _weights(body: dict[str, Any], where: str) -> dict[str, dict[str, float]]:
-    weights = known_weights()
+def _weights(
+    body: dict[str, Any], pillars: Mapping[str, PillarWeights], where: str
+) -> dict[str, dict[str, float]]:
+    weights = {name: dict(p.weights) for name, p in pillars.items()}
     for pillar, parts in body.items():
         if pillar not in weights:
             raise ConfigError(

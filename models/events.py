@@ -103,7 +103,7 @@ class Event:
     nps: int | None = None
     state: str | None = None  # agent.state only
     queues: tuple[str, ...] = ()  # agent.state only: every queue the agent serves
-    # Optional fields for the pillar agents (docs/schema.md, "Pillar fields").
+    # Optional fields for the pillars (docs/schema.md, "Pillar fields").
     announced_wait: float | None = None
     callback_due: float | None = None
     callback_for: str | None = None
@@ -259,7 +259,7 @@ def _agent_state(doc: dict[str, Any]) -> Event:
 
 
 def _pillar_fields(doc: dict[str, Any], etype: str) -> dict[str, Any]:
-    """The optional schema-v1 fields the pillar agents read; absent ones are not returned.
+    """The optional schema-v1 fields the pillars read; absent ones are not returned.
 
     - `announced_wait` (seconds, any event): the wait the customer was told;
     - `callback_due` (RFC 3339 or epoch seconds, on contact.wrapped): a callback promised by then;

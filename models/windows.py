@@ -10,7 +10,7 @@ from typing import Final
 from pillarwatch.models.buckets import window_sum
 from pillarwatch.models.config import Config
 from pillarwatch.models.measures import Measures, measures
-from pillarwatch.models.pillars import PillarScore, pillar_scores
+from pillarwatch.models.pillars import PillarScore, core_pillars, pillar_scores
 
 __all__ = ["RETAIN_MINUTES", "WINDOW_MINUTES", "WindowResult", "evaluate"]
 
@@ -47,10 +47,11 @@ def evaluate(
     if end is None:
         return []
     results = []
+    core = core_pillars()
     for (queue, channel), rows in sorted(by_queue.items()):
         targets = config.targets(queue)
         for window, minutes in WINDOW_MINUTES.items():
             m = measures(window_sum(rows, end, minutes))
-            scores = pillar_scores(m, targets, config.weights, config.min_contacts)
+            scores = pillar_scores(m, targets, core, config.weights, config.min_contacts)
             results.append(WindowResult(queue, channel, window, m, scores))
     return results

@@ -23,7 +23,7 @@ _DELEGATED = {
     ),
     "top": ("pillarwatch.top", "a live wallboard in the terminal"),
     "ingest": ("pillarwatch.ingest.cli", "receive events from contact-centre platforms"),
-    "new-agent": ("pillarwatch.new_agent", "write a skeleton stream agent and its test"),
+    "new-agent": ("pillarwatch.new_agent", "write a skeleton pillar module and its test"),
 }
 
 

@@ -1,9 +1,11 @@
-"""`pillarwatch new-agent NAME`: write a skeleton pillar agent module and its test.
+"""`pillarwatch new-agent NAME`: write a skeleton pillar module and its test.
 
-The skeleton keeps the agent contract as generated (docstring, SPEC, PILLAR, install, a test
-file) and its tests pass unchanged; what is left to do is listed in docs/adding-an-agent.md.
-It reuses an existing metric of the catalogue (the pillar score) so that nothing outside the
-two new files is needed to start; adding the module's own metrics is step 3 of the checklist.
+A pillar is one pure module in models/pillars/ (found by the registry, run by the existing
+agents: no Faust code to write) and one test file. The skeleton keeps the contract as
+generated (tests/streams/test_agent_contract.py) and its tests pass unchanged; what is left
+to do is listed in docs/adding-an-agent.md. It reuses an existing metric of the catalogue (the
+pillar score) so that nothing outside the two new files is needed to start; adding the
+pillar's own metrics is a step of the checklist.
 """
 
 from __future__ import annotations
@@ -17,29 +19,25 @@ from pathlib import Path
 __all__ = ["main", "render"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
-_RESERVED = {"contacts", "measures", "journeys", "time_effort", "resolution"}
+_RESERVED = {"contacts", "measures", "customers", "journeys", "time_effort", "resolution"}
 
-MODULE = '''"""{name}: <one line: what this agent measures>.
+MODULE = '''"""{name}: <one line: what this pillar measures>.
 
-A pillar agent (docs/adding-an-agent.md). Stateless: it reads each contact summary from
-`contact-summaries` and emits one signal per answered contact. Replace the example signal
-(answered contacts that were resolved at wrap-up) with the pillar's own.
+A pillar (docs/adding-an-agent.md), keyed by queue and stateless: the measures agent calls
+`signals` with every contact summary and sends the signals to the measures buckets. Replace
+the example signal (answered contacts that were resolved at wrap-up) with the pillar's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from pillarwatch.models.config import Config, Targets
 from pillarwatch.models.contact import Summary
-from pillarwatch.models.signals import Pillar, Signal, State, clamp100, ratio
-from pillarwatch.streams.agents._contract import AgentSpec, install_pillar
+from pillarwatch.models.pillars import Pillar, Signal, State, clamp100, ratio
 
-if TYPE_CHECKING:
-    from pillarwatch.streams.app import PillarwatchApp
-
-__all__ = ["ALERTS", "PANELS", "PILLAR", "SPEC", "install"]
+__all__ = ["PILLAR"]
 
 NAME: Final = "{name}"
 WEIGHTS: Final = {{"resolved_share": 1.0}}
@@ -58,26 +56,9 @@ def components(sums: Mapping[str, float], targets: Targets) -> dict[str, float]:
 
 
 def gauges(sums: Mapping[str, float]) -> dict[str, float]:
-    return {{}}  # metric name (in models/catalogue.py) -> value
+    return {{}}  # metric name (in models/catalogue.py, listed in `metrics`) -> value
 
 
-PILLAR = Pillar(
-    name=NAME,
-    weights=WEIGHTS,
-    signals=signals,
-    components=components,
-    gauges=gauges,
-    keyed_by="queue",
-    fields=("answered", "resolved"),
-)
-SPEC = AgentSpec(
-    name=NAME,
-    consumes="summaries",
-    tables={{}},
-    metrics=("pillarwatch_pillar_score", "pillarwatch_pillar_component_score"),
-    pillar=NAME,
-    components=tuple(WEIGHTS),
-)
 PANELS: tuple[dict[str, Any], ...] = (
     {{
         "title": "{title} score (1h)",
@@ -85,21 +66,27 @@ PANELS: tuple[dict[str, Any], ...] = (
         "unit": "none",
     }},
 )
-ALERTS: tuple[dict[str, Any], ...] = ()
-
-
-def install(app: PillarwatchApp) -> None:
-    install_pillar(app, SPEC, PILLAR)
+PILLAR: Final = Pillar(
+    name=NAME,
+    weights=WEIGHTS,
+    signals=signals,
+    components=components,
+    gauges=gauges,
+    metrics=(),
+    keyed_by="queue",
+    panels=PANELS,
+    alerts=(),
+)
 '''
 
-TEST = '''"""The {name} agent: summaries in, signals out, the pillar score at scrape time."""
+TEST = '''"""The {name} pillar: summaries in, signals out, the pillar score at scrape time."""
 
 from __future__ import annotations
 
 import asyncio
 
 from pillarwatch.models.config import Config, Targets
-from pillarwatch.streams.agents import {name}
+from pillarwatch.models.pillars import {name}
 from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import summary, volume
 
@@ -109,7 +96,7 @@ def test_{name}_pillar_end_to_end_in_memory() -> None:
 
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
-            await h.feed_items("{name}", items)
+            await h.feed_pillar("{name}", items)
             await h.feed_items("measures", volume(10, dt=60))
             await h.relay_signals()
             return h
@@ -142,8 +129,8 @@ def render(name: str) -> dict[str, str]:
     """The files of a new agent, by path relative to the repository."""
     title = name.replace("_", " ").capitalize()
     return {
-        f"streams/agents/{name}.py": MODULE.format(name=name, title=title),
-        f"tests/streams/test_{name}_agent.py": TEST.format(name=name),
+        f"models/pillars/{name}.py": MODULE.format(name=name, title=title),
+        f"tests/streams/test_{name}_pillar.py": TEST.format(name=name),
     }
 
 
@@ -161,7 +148,7 @@ def _check(name: str, root: Path) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="pillarwatch new-agent",
-        description="Write a skeleton pillar agent module and its test (docs/adding-an-agent.md).",
+        description="Write a skeleton pillar module and its test (docs/adding-an-agent.md).",
     )
     p.add_argument("name", help="module and pillar name, e.g. courtesy")
     p.add_argument("--root", type=Path, default=Path.cwd(), help="repository root (default: .)")

@@ -16,7 +16,11 @@ from pillarwatch.streams.readiness import install_readiness
 from pillarwatch.streams.rocksdb_options import table_options
 from pillarwatch.streams.settings import Settings
 
-__all__ = ["PillarwatchApp", "broker_options", "create_app"]
+__all__ = ["BY_CUSTOMER", "PillarwatchApp", "broker_options", "create_app"]
+
+# The by-customer topic's suffix (`<app id>-summaries-by-customer`): the journeys agent's
+# topic before every customer-keyed pillar read it too, so the name and its data carry over.
+BY_CUSTOMER = "summaries-by-customer"
 
 
 class PillarwatchApp(faust.App):
@@ -33,6 +37,22 @@ class PillarwatchApp(faust.App):
         # Changelogs get the same min.insync.replicas as the topics pillarwatch creates.
         kwargs.setdefault("extra_topic_configs", self.settings.topic_configs())
         return super().Table(name, **kwargs)
+
+    def summaries_topic(self) -> Any:
+        """`contact-summaries`, keyed by queue and channel: outcomes, summaries, signals, ..."""
+        s = self.settings
+        return self.topic(
+            s.summaries_topic,
+            key_serializer="raw",
+            value_serializer="json",
+            partitions=s.partitions,
+        )
+
+    def by_customer_topic(self) -> Any:
+        """The one by-customer topic: summaries with a customer id, re-keyed by it once (by
+        the measures agent) and read by the customers agent (journeys and every
+        customer-keyed pillar); the pillars' sweep requests go through it too."""
+        return self.rekey_topic(BY_CUSTOMER, value_serializer="json")
 
     def rekey_topic(self, suffix: str, value_serializer: str) -> Any:
         """An internal topic `<app id>-<suffix>`, co-partitioned with the input, that a stream

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pillarwatch.models.config import Config, ConfigError, load_config
+from pillarwatch.models.pillars import registry
 
 __all__ = [
     "Settings",
@@ -68,7 +69,7 @@ class Settings:
     log_level: str = "info"
     config: Config = field(default_factory=Config, compare=False)
     #: PILLARWATCH_BROKER_SASL_* / PILLARWATCH_BROKER_TLS_*: broker security, off by default
-    #: (pillarwatch/kafka_security.py, docs/deploy.md). Never printed: it may hold a password.
+    #: (streams/kafka_security.py, docs/deploy.md). Never printed: it may hold a password.
     broker_credentials: Any = field(default=None, compare=False, repr=False)
 
     def kafka_client_options(self) -> dict[str, Any]:
@@ -162,9 +163,10 @@ class Settings:
             raise SettingsError(str(exc)) from None
         values.update(overrides)
         path = values.get("config_path")
-        _register_agent_pillars()
         try:
-            values["config"] = load_config(path if isinstance(path, Path | str) else None)
+            values["config"] = load_config(
+                path if isinstance(path, Path | str) else None, registry()
+            )
         except ConfigError as exc:
             raise SettingsError(f"PILLARWATCH_CONFIG: {exc}") from None
         return cls(**values)  # type: ignore[arg-type]
@@ -227,12 +229,3 @@ def _store(value: str) -> str:
     if value not in {"memory://", "rocksdb://"}:
         raise SettingsError(f"PILLARWATCH_STORE={value!r}: use memory:// or rocksdb://")
     return value
-
-
-def _register_agent_pillars() -> None:
-    """Pillars contributed by agent modules must be known before `[weights.<pillar>]` is read."""
-    from pillarwatch.streams.agents._contract import (
-        register_pillars,  # late: agents import settings' users
-    )
-
-    register_pillars()

@@ -5,8 +5,8 @@
         assert h.metric("pillarwatch_events_total", type="contact.queued") == 1
         assert h.sent_to("contact-summaries")
 
-    async with AgentHarness() as h:  # a pillar agent: summaries in, signals out, scores
-        await h.feed_items("empathy", [summary])
+    async with AgentHarness() as h:  # a pillar: summaries in, signals out, scores
+        await h.feed_pillar("empathy", [summary])
         await h.relay_signals()          # to the measures agent, as the broker would
         assert h.pillar("empathy", "billing", "voice") is None  # under min_contacts
 
@@ -24,7 +24,7 @@ from unittest import mock
 
 from prometheus_client import CollectorRegistry
 
-from pillarwatch.models.signals import Signal
+from pillarwatch.models.pillars import Signal, signal_pillars
 from pillarwatch.models.summaries import WireItem, from_wire, to_wire, wire_key
 from pillarwatch.streams.app import PillarwatchApp, create_app
 from pillarwatch.streams.settings import Settings
@@ -88,6 +88,12 @@ class AgentHarness:
             key = customer if customer else wire_key(item.queue, item.channel)
             messages.append((key.encode(), to_wire(item)))
         await self.feed(agent, messages)
+
+    async def feed_pillar(self, pillar: str, items: list[WireItem]) -> None:
+        """Deliver summaries to the agent that runs `pillar` (models/pillars): the measures
+        agent for a pillar keyed by queue, the customers agent for one keyed by customer."""
+        keyed_by = signal_pillars()[pillar].keyed_by
+        await self.feed_items("customers" if keyed_by == "customer" else "measures", items)
 
     def signals(self, pillar: str | None = None) -> list[Signal]:
         """The pillar signals agents sent to `contact-summaries`, in order."""

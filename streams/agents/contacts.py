@@ -36,8 +36,8 @@ from pillarwatch.models.dedupe import RecentIds
 from pillarwatch.models.events import Event, Rejection, decode
 from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import to_wire, wire_key
-from pillarwatch.streams.agents._contract import AgentSpec
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
+from pillarwatch.streams.spec import AgentSpec
 
 if TYPE_CHECKING:
     from pillarwatch.streams.app import PillarwatchApp

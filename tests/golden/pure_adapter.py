@@ -22,11 +22,11 @@ from pillarwatch.models.config import load_config
 from pillarwatch.models.contact import Outcome, Summary
 from pillarwatch.models.events import Event, decode
 from pillarwatch.models.journeys import JourneyDelta
+from pillarwatch.models.pillars import registry, signal_pillars
 from pillarwatch.scrape import Samples, parse
-from pillarwatch.streams.agents._contract import register_pillars
-from pillarwatch.streams.agents.measures import final_fcr, result_samples
 from pillarwatch.streams.metrics import Metrics, ScrapeCollector
 from pillarwatch.streams.staffing_export import staffing_samples
+from pillarwatch.streams.window_export import final_fcr, result_samples
 from tests.support.reference import reference
 
 __all__ = ["LIVE_ONLY", "pure_samples"]
@@ -38,9 +38,8 @@ LIVE_ONLY = frozenset(
 
 def pure_samples(lines: list[bytes], config_path: Path | None) -> Samples:
     """What a worker that read `lines` (in order) would export, from the pure functions."""
-    pillars = register_pillars()  # `[weights.<pillar>]` of agent pillars must be known
-    config = load_config(config_path)
-    out = reference(lines, config, pillars)
+    config = load_config(config_path, registry())
+    out = reference(lines, config, signal_pillars())
     metrics = Metrics(CollectorRegistry())
     hours: dict[tuple[str, str], dict[int, list[float]]] = {}
     buckets: dict[tuple[str, str, int], list[float]] = {}

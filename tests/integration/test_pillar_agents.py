@@ -10,9 +10,9 @@ import pytest
 
 from pillarwatch.broker import EmbeddedBroker
 from pillarwatch.models.events import parse_ts
+from pillarwatch.models.pillars import signal_pillars as pillars
 from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import jsonl_records, produce
-from pillarwatch.streams.agents._contract import pillars
 from tests.support.worker import running_worker, wait_for
 
 pytestmark = pytest.mark.integration

@@ -13,10 +13,10 @@ from aiokafka import AIOKafkaConsumer
 from pillarwatch.broker import EmbeddedBroker
 from pillarwatch.models.config import Config
 from pillarwatch.models.events import parse_ts
+from pillarwatch.models.pillars import signal_pillars as pillars
 from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import jsonl_records, produce
-from pillarwatch.streams.agents._contract import pillars
-from pillarwatch.streams.agents.measures import MEASURE_GAUGES
+from pillarwatch.streams.window_export import MEASURE_GAUGES
 from tests.support.reference import Expected, reference
 from tests.support.worker import WorkerProcess, total, value, wait_for, worker_env
 
@@ -35,10 +35,7 @@ def _write_stream(path: Path) -> list[bytes]:
 
 
 def _module_gauges(pillar: str) -> set[str]:
-    import importlib
-
-    spec = importlib.import_module(f"pillarwatch.streams.agents.{pillar}").SPEC
-    return {m for m in spec.metrics if not m.startswith("pillarwatch_pillar_")}
+    return set(pillars()[pillar].metrics)
 
 
 def _mismatches(samples: dict, exp: Expected) -> list[str]:  # type: ignore[type-arg]
@@ -70,7 +67,7 @@ def _mismatches(samples: dict, exp: Expected) -> list[str]:  # type: ignore[type
                 check(
                     "pillarwatch_pillar_component_score", v, pillar=pillar, component=comp, **labels
                 )
-    for p in exp.pillar_windows:  # the pillars agent modules contribute, through signals
+    for p in exp.pillar_windows:  # the signal pillars
         labels = {"queue": p.queue, "channel": p.channel, "window": p.window}
         check("pillarwatch_pillar_score", p.score, pillar=p.pillar, **labels)
         for comp, v in p.components.items():

@@ -3,7 +3,7 @@
 One seeded hour of traffic plus contacts left waiting, on a broker of this test's own. After
 a SIGTERM the worker restarts on the same data dir: Faust's recovery applies (almost) none of
 the changelog records, and the table-backed figures (window measures and pillar scores against
-models/reference.py, waiting gauges against the first run) are unchanged without any new
+tests/support/reference.py, waiting gauges against the first run) are unchanged without any new
 event. The same worker on an empty data dir applies the whole changelog and ends with the
 same figures: that run is what shows the count can fail.
 

@@ -6,7 +6,7 @@ port, in one consumer group. The tests check that
 - both workers own partitions (pillarwatch_partitions_assigned, and which input partitions
   each one received messages on: disjoint, all of them together);
 - the two workers' /metrics, added up as the dashboards do, equal one worker's on the same
-  seeded stream and the reference, pillars of agent modules included: counters summed, and
+  seeded stream and the reference, signal pillars included: counters summed, and
   each queue's window measures, pillar scores and staffing gauges on exactly one worker (a
   series on both would count twice in `sum by (queue, channel)`);
 - when one worker stops mid-stream (SIGTERM, or SIGKILL), the other takes all partitions
@@ -18,7 +18,8 @@ Three things in the setup, each for a reason found here:
 
 1. Every worker runs with Faust's `producer_max_batch_size=1`. The embedded broker's
    ListOffsets reports the start of the last record batch + 1 as a partition's end offset
-   (DESIGN.md). Without this, the survivor of a SIGTERM crashed while promoting its standby:
+   (a property of the embedded broker, pillarwatch/broker.py). Without this, the survivor
+   of a SIGTERM crashed while promoting its standby:
    `ConsistencyError: The persisted offset for changelog topic partition
    TP(topic='pw-two-minute-buckets-changelog', partition=0) is higher than the last offset in
    that topic (highwater) (1689 > 1687)` (the standby had read records past the end offset
@@ -33,10 +34,10 @@ Three things in the setup, each for a reason found here:
    windows ended at the newest minute of the queues a worker owned, and two workers showed
    other figures than one (billing/chat: 9 contacts in 5m and 66 in 1h, against 8 and 65);
    tests/streams/test_stream_clock.py.
-3. After the fail-over the pillars of agent modules (empathy, expectations, integrity,
+3. After the fail-over the signal pillars (empathy, expectations, integrity,
    personalisation) must equal the reference too. This test found their signals counted
    twice after a partition moved (12 to 21 series off per run); signals now carry ids and
-   the pillar agents skip summaries they applied (tests/streams/test_signal_replay.py).
+   the customer-keyed pillars skip summaries they applied (tests/streams/test_signal_replay.py).
    One difference is allowed, and printed: whether a promised callback was kept. The
    integrity sweep judges a promise broken once the worker's event time is 30 minutes past
    its due time; the survivor replays the stopped worker's backlog behind its own partitions
@@ -67,9 +68,9 @@ pytest.importorskip(
 
 from pillarwatch.broker import EmbeddedBroker, free_port
 from pillarwatch.models.config import Config
+from pillarwatch.models.pillars import signal_pillars as pillars
 from pillarwatch.produce import Record, produce
 from pillarwatch.scrape import Samples
-from pillarwatch.streams.agents._contract import pillars
 from tests.support.brokers import private_broker
 from tests.support.expected import converge_samples, counter_mismatches, mismatches, stream
 from tests.support.reference import reference
@@ -205,7 +206,7 @@ def fail_over(
     samples = pair.a.samples() or {}
     assert active_partitions(samples) == all_active
     assert samples["pillarwatch_partitions_assigned"][(("state", "standby"),)] == 0
-    # The pillars of agent modules too, but for the callback judgement (docstring, item 3).
+    # The signal pillars too, but for the callback judgement (docstring, item 3).
     full = reference(values, Config(), pillars())
     wait_for(lambda: not mismatches(pair.a.samples(), full), timeout=30)
     differ = mismatches(pair.a.samples(), full)

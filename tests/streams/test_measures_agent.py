@@ -8,6 +8,7 @@ import pytest
 
 from pillarwatch.models.contact import Outcome, Summary
 from pillarwatch.models.summaries import to_wire, wire_key
+from pillarwatch.streams.bucket_tables import MinuteKey, decode
 from pillarwatch.streams.testing import AgentHarness
 
 T0 = 1_772_445_600.0
@@ -59,7 +60,8 @@ def test_windows_and_scores() -> None:
 
 
 def minutes(h: AgentHarness) -> list[int]:
-    return sorted(int(k.split("\x1f")[2]) for k in h.table("minute-buckets") if "latest" not in k)
+    keys = [decode(k) for k in h.table("minute-buckets")]
+    return sorted(k.minute for k in keys if isinstance(k, MinuteKey))
 
 
 def test_old_minutes_expire_and_too_late_items_are_dropped() -> None:

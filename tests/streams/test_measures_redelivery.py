@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from pillarwatch.models.buckets import WIDTH
 from pillarwatch.models.contact import Outcome
 from pillarwatch.models.summaries import to_wire, wire_key
-from pillarwatch.streams.agents.measures import already_applied, as_row
+from pillarwatch.streams.bucket_tables import (
+    AgentKey,
+    HourKey,
+    LatestKey,
+    MinuteKey,
+    PillarMinuteKey,
+    already_applied,
+    decode,
+)
 from pillarwatch.streams.testing import AgentHarness
 
 T0 = 1_772_445_600.0
@@ -56,4 +66,18 @@ def test_already_applied_reads_offset_and_ids() -> None:
     assert already_applied(row, 41, None) and already_applied(row, 3, "o:c9")
     assert already_applied(row, 50, "o:c1")
     assert not already_applied(row, 42, "s:c1") and not already_applied(row, 42, None)
-    assert as_row([1.0] * WIDTH)["sums"] == [1.0] * WIDTH  # a row from before ids were kept
+
+
+def test_bucket_keys_decode_to_what_encoded_them() -> None:
+    keys = [
+        MinuteKey("billing", "voice", 29_540_760),
+        PillarMinuteKey("integrity", "billing", "voice", 29_540_760),
+        LatestKey("billing", "voice"),
+        LatestKey("billing", "voice", "empathy"),
+        HourKey("billing", "voice", 492_346),
+        AgentKey("billing", "voice", "agent-7"),
+    ]
+    assert [decode(k.encode()) for k in keys] == keys
+    assert len({k.encode() for k in keys}) == len(keys)  # no two kinds share a key
+    with pytest.raises(ValueError, match="not a minute-buckets key"):
+        decode("billing\x1fvoice\x1fz\x1f1")

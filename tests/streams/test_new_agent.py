@@ -1,4 +1,4 @@
-"""`pillarwatch new-agent NAME` writes a module and a test that pass as generated."""
+"""`pillarwatch new-agent NAME` writes a pillar module and a test that pass as generated."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_generated_agent_passes_its_tests_and_the_contract(tmp_path: Path) -> No
     root = tmp_path / "repo"
     shutil.copytree(REPO, root, ignore=SKIP, symlinks=True)
     assert main(["courtesy", "--root", str(root)]) == 0
-    assert (root / "streams/agents/courtesy.py").is_file()
+    assert (root / "models/pillars/courtesy.py").is_file()
     env = {**os.environ, "PYTHONPATH": str(root)}
     done = subprocess.run(
         [
@@ -28,7 +28,7 @@ def test_generated_agent_passes_its_tests_and_the_contract(tmp_path: Path) -> No
             "-q",
             "-p",
             "no:cacheprovider",
-            "tests/streams/test_courtesy_agent.py",
+            "tests/streams/test_courtesy_pillar.py",
             "tests/streams/test_agent_contract.py",
         ],
         cwd=root,
@@ -39,7 +39,7 @@ def test_generated_agent_passes_its_tests_and_the_contract(tmp_path: Path) -> No
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "courtesy" in done.stdout or "passed" in done.stdout
-    # the discovery found it: the contract test ran a case for it
+    # the registry found it: the contract test ran a case for it
     listed = subprocess.run(
         [
             sys.executable,
@@ -55,11 +55,11 @@ def test_generated_agent_passes_its_tests_and_the_contract(tmp_path: Path) -> No
         text=True,
         check=False,
     )
-    assert "test_module_keeps_the_contract[courtesy]" in listed.stdout
+    assert "test_pillar_keeps_the_contract[courtesy]" in listed.stdout
 
 
 def test_refuses_bad_or_taken_names(tmp_path: Path) -> None:
-    (tmp_path / "streams/agents").mkdir(parents=True)
+    (tmp_path / "models/pillars").mkdir(parents=True)
     (tmp_path / "tests/streams").mkdir(parents=True)
     assert main(["Bad-Name", "--root", str(tmp_path)]) == 2
     assert main(["measures", "--root", str(tmp_path)]) == 2

@@ -2,7 +2,7 @@
 test (tests/integration/test_two_workers.py), where agent-module pillars differed from the
 reference in the queues that moved, because a replayed summary or signal was counted again.
 
-Two guards: a by-customer pillar agent remembers which summaries (contact id and time) its
+Two guards: a customer-keyed pillar remembers which summaries (contact id and time) its
 state holds and skips a replay; each signal carries an id (`<summary>:<n>`), and the measures
 bucket, like a core bucket, skips an id or a source offset it already holds.
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from pillarwatch.models.signals import Signal
-from pillarwatch.streams.agents._contract import (
+from pillarwatch.models.pillars import Signal
+from pillarwatch.streams.bucket_tables import PillarMinuteKey, decode
+from pillarwatch.streams.pillar_runtime import (
     SEEN,
     SEEN_KEEP,
     split_seen,
@@ -37,7 +38,7 @@ def test_a_replayed_summary_gives_no_second_signal() -> None:
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
             # The replay of `first` after a crash, then a real re-open of the same contact.
-            await h.feed_items("integrity", [first, first, reopened, first])  # type: ignore[list-item]
+            await h.feed_pillar("integrity", [first, first, reopened, first])  # type: ignore[list-item]
             return h
 
     h = asyncio.run(go())
@@ -56,13 +57,15 @@ def test_measures_counts_a_signal_once_by_id_and_by_offset() -> None:
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
             await h.feed_items("measures", volume(10, dt=20))
-            # base re-emitted by a replaying pillar agent arrives at a new offset: skipped.
+            # base re-emitted by a replaying pillar arrives at a new offset: skipped.
             await h.feed_items("measures", [base, other, base, anonymous])
             return h
 
     h = asyncio.run(go())
-    (key,) = [k for k in h.table("minute-buckets") if "sintegrity:" in k and "latest" not in k]
-    row = h.table("minute-buckets")[key]
+    rows = h.table("minute-buckets")
+    (key,) = [k for k in rows if isinstance(decode(k), PillarMinuteKey)]
+    assert decode(key) == PillarMinuteKey("integrity", "billing", "voice", int((T0 + 10) // 60))
+    row = rows[key]
     assert row["sums"] == {"resolved": 3.0}  # base, other, anonymous
     assert row["seen"] == ["t1@1:0", "t2@2:0"]
 
@@ -78,5 +81,5 @@ def test_seen_summaries_are_bounded_and_kept_out_of_the_pillars_state() -> None:
     assert len(seen) == SEEN_KEEP and seen[-1] == f"c{SEEN_KEEP + 4}@0"
     assert with_seen(None, seen, "c@0") is None
     assert SEEN not in (split_seen({"x": 1})[0] or {})
-    assert summary_id({"contact_id": "c", "ts": 5.0}) == "c@5.0"
-    assert summary_id({"contact_id": None, "ts": 5.0}) == ""
+    assert summary_id(summary(0, contact_id="c", ts=5.0)) == "c@5.0"
+    assert summary_id(summary(0, contact_id=None, ts=5.0)) == ""

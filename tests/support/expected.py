@@ -12,7 +12,7 @@ from pillarwatch.models.events import parse_ts
 from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import encode
 from pillarwatch.scrape import Samples
-from pillarwatch.streams.agents.measures import MEASURE_GAUGES
+from pillarwatch.streams.window_export import MEASURE_GAUGES
 from tests.support.reference import Expected
 from tests.support.worker import WorkerProcess, total, value, wait_for
 
@@ -50,7 +50,7 @@ def mismatches(samples: Samples | None, exp: Expected) -> list[str]:
             for p, ps in r.pillars.items()
         ]
         bad += _differences(samples, wanted)
-    for p in exp.pillar_windows:  # pillars of agent modules, when the reference has them
+    for p in exp.pillar_windows:  # signal pillars, when the reference has them
         labels = {"queue": p.queue, "channel": p.channel, "window": p.window}
         wanted = [("pillarwatch_pillar_score", {"pillar": p.pillar, **labels}, p.score)]
         wanted += [

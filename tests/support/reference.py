@@ -30,7 +30,7 @@ from pillarwatch.models.contact import (
 )
 from pillarwatch.models.events import Rejection, decode
 from pillarwatch.models.journeys import JourneyState, add_contact, deltas, from_summary
-from pillarwatch.models.signals import Pillar, PillarResult, Signal, evaluate_signals
+from pillarwatch.models.pillars import Pillar, PillarResult, Signal, evaluate_signals
 from pillarwatch.models.windows import WINDOW_MINUTES, WindowResult, evaluate
 
 __all__ = ["Expected", "reference"]
@@ -52,7 +52,7 @@ class Expected:
 def reference(
     messages: Iterable[bytes], config: Config, pillars: Mapping[str, Pillar] | None = None
 ) -> Expected:
-    """`pillars` are the agent modules' pillars (streams.agents._contract.pillars()): their
+    """`pillars` are the signal pillars (models.pillars.signal_pillars()): their
     signals are computed from the same summaries, and their windows evaluated like the core."""
     out = Expected()
     pillars = pillars or {}

@@ -173,8 +173,8 @@ def test_render_rejects_a_non_url_without_echoing_it() -> None:
 
 
 def test_agent_alert_rules_file_is_current() -> None:
-    """alerts/rules/agents.rules.yml is what the agent modules declare (`make dashboards`)."""
-    from pillarwatch.streams.agents._contract import collect_alert_rules
+    """alerts/rules/agents.rules.yml is what the pillars declare (`make dashboards`)."""
+    from pillarwatch.dashboards.collect import collect_alert_rules
 
     committed = (Path(__file__).parents[2] / "alerts" / "rules" / "agents.rules.yml").read_text()
     assert committed == collect_alert_rules()

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from pillarwatch.models.config import DEFAULT_WEIGHTS, ConfigError, Targets, load_config
+from pillarwatch.models.config import ConfigError, Targets
+from pillarwatch.models.config import load_config as load
+from pillarwatch.models.pillars import registry, resolution
+
+
+def load_config(path: Path) -> object:
+    return load(path, registry())
+
 
 GOOD = """
 [defaults]
@@ -53,7 +60,7 @@ def test_precedence_defaults_queue_segment_queue_segment(tmp_path: Path) -> None
         ("[queues.x]\nsla = 3", "queues.x.sla: unknown key"),
         ("[weights.kindness]\nx = 1", "weights.kindness: unknown pillar"),
         (
-            "[weights.resolution]\n" + "\n".join(f"{c} = 0" for c in DEFAULT_WEIGHTS["resolution"]),
+            "[weights.resolution]\n" + "\n".join(f"{c} = 0" for c in resolution.WEIGHTS),
             "at least one",
         ),
         ("[scoring]\nmin_contacts = 0", "scoring.min_contacts"),

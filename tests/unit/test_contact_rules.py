@@ -1,7 +1,8 @@
 """Events valid alone but impossible together, and the contact timeout (models/contact.py rules).
 
-Each test names the documented rule it holds the state machine to. The reference computation
-(models/reference.py) shows that one contact's odd sequence leaves other contacts' figures alone.
+Each test names the documented rule it holds the state machine to. The reference
+computation (tests/support/reference.py) shows that one contact's odd sequence leaves other
+contacts' figures alone.
 """
 
 from __future__ import annotations
@@ -145,11 +146,12 @@ def test_tombstones_expire_without_output() -> None:
 def test_timeout_is_configurable_and_validated() -> None:
     assert CONFIG.contact_timeout_seconds == 4 * HOUR
     assert (
-        _parse({"scoring": {"contact_timeout_seconds": 7200}}, "x").contact_timeout_seconds == 7200
+        _parse({"scoring": {"contact_timeout_seconds": 7200}}, "x", {}).contact_timeout_seconds
+        == 7200
     )
     for bad in (0, 59, 8 * 86400, "4h"):
         with pytest.raises(ConfigError, match="contact_timeout_seconds"):
-            _parse({"scoring": {"contact_timeout_seconds": bad}}, "x")
+            _parse({"scoring": {"contact_timeout_seconds": bad}}, "x", {})
 
 
 def _wire(e: Event) -> bytes:

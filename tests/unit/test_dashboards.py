@@ -18,11 +18,12 @@ import yaml
 from pillarwatch.dashboards.cli import main
 from pillarwatch.dashboards.panels import DATASOURCE_UID
 from pillarwatch.dashboards.promql import metric_names
-from pillarwatch.dashboards.render import DEFAULT_OUT, render_all
+from pillarwatch.dashboards.render import render_all
 from pillarwatch.dashboards.targets import WallboardTargets, load_targets
 from tests.unit.known_metrics import known_series
 
 BOARDS = render_all(WallboardTargets())
+COMMITTED = Path(__file__).resolve().parents[2] / "dashboards" / "json"
 
 
 def _panels(board: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -38,7 +39,7 @@ def _all_panels() -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_committed_json_is_what_the_code_generates() -> None:
-    committed = {p.stem: p.read_text(encoding="utf-8") for p in DEFAULT_OUT.glob("*.json")}
+    committed = {p.stem: p.read_text(encoding="utf-8") for p in COMMITTED.glob("*.json")}
     assert sorted(committed) == sorted(BOARDS)
     for uid, text in BOARDS.items():
         assert committed[uid] == text, f"{uid}.json is stale: run `pillarwatch dashboards build`"
@@ -288,3 +289,14 @@ def test_grafana_provisioning_matches_the_panels() -> None:
     assert [d["uid"] for d in sources["datasources"]] == [DATASOURCE_UID]
     providers = yaml.safe_load((root / "dashboards" / "pillarwatch.yml").read_text())
     assert providers["providers"][0]["type"] == "file"
+
+
+def test_build_writes_where_the_user_is_never_into_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = Path(render_all.__code__.co_filename).parent / "json"
+    before = {p: p.stat().st_mtime_ns for p in package.glob("*.json")}
+    monkeypatch.chdir(tmp_path)
+    assert main(["build"]) == 0
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == sorted(BOARDS)
+    assert {p: p.stat().st_mtime_ns for p in package.glob("*.json")} == before

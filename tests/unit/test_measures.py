@@ -7,12 +7,22 @@ import math
 import pytest
 
 from pillarwatch.models.buckets import FIELDS, IDX, WIDTH, increments, window_sum
-from pillarwatch.models.config import DEFAULT_WEIGHTS, Targets
+from pillarwatch.models.config import Targets
 from pillarwatch.models.contact import Outcome, Summary
 from pillarwatch.models.markers import APOLOGY, COMPLAINT
 from pillarwatch.models.measures import measures
-from pillarwatch.models.pillars import components, pillar_scores, weighted_score
+from pillarwatch.models.pillars import (
+    core_pillars,
+    default_weights,
+    pillar_scores,
+    registry,
+    resolution,
+    time_effort,
+    weighted_score,
+)
 from pillarwatch.models.windows import evaluate
+
+DEFAULT_WEIGHTS = default_weights(registry())
 
 T = 1_772_445_600.0
 
@@ -105,7 +115,8 @@ def test_window_takes_only_its_minutes() -> None:
 
 def test_components_hand_computed() -> None:
     m = measures(window_sum([(0, bucket(ITEMS))], 0, 5))
-    c = components(m, Targets())
+    t = Targets()
+    c = {"time_effort": time_effort.components(m, t), "resolution": resolution.components(m, t)}
     te, res = c["time_effort"], c["resolution"]
     assert te["service_level"] == pytest.approx(100 * (4 / 9) / 0.8)
     assert te["speed_of_answer"] == pytest.approx(100.0)  # ASA 20 s == target
@@ -126,9 +137,9 @@ def test_pillar_score_is_weighted_mean_over_present_components() -> None:
 
 def test_low_volume_window_reports_no_score() -> None:
     m = measures(window_sum([(0, bucket(ITEMS))], 0, 5))
-    scores = pillar_scores(m, Targets(), DEFAULT_WEIGHTS, min_contacts=11)
+    scores = pillar_scores(m, Targets(), core_pillars(), DEFAULT_WEIGHTS, min_contacts=11)
     assert all(p.score is None and not p.components for p in scores.values())
-    scores = pillar_scores(m, Targets(), DEFAULT_WEIGHTS, min_contacts=10)
+    scores = pillar_scores(m, Targets(), core_pillars(), DEFAULT_WEIGHTS, min_contacts=10)
     te = scores["time_effort"]
     assert te.score is not None and 0 <= te.score <= 100
     want = weighted_score(te.components, DEFAULT_WEIGHTS["time_effort"])

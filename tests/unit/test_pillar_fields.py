@@ -1,4 +1,4 @@
-"""Optional schema-v1 fields for the pillar agents: decoding, contact state, config weights."""
+"""Optional schema-v1 fields for the pillars: decoding, contact state, config weights."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pillarwatch.models.config import Config, ConfigError, load_config, register_pillar
+from pillarwatch.models.config import Config, ConfigError, load_config
 from pillarwatch.models.contact import Summary, apply, relevant_markers
 from pillarwatch.models.events import Event, Rejection, decode
+from pillarwatch.models.pillars import registry
 
 BASE = {"event_id": "e1", "ts": 1_772_445_600, "contact_id": "c1", "channel": "voice"}
 
@@ -85,15 +86,18 @@ def test_summary_carries_the_pillar_facts_whatever_the_message_order() -> None:
     assert s.complaint_to_empathy == 20.0
 
 
-def test_registered_pillar_weights_are_configurable(tmp_path: Path) -> None:
-    register_pillar("empathy", {"empathy_coverage": 0.7, "empathy_timeliness": 0.3})
+def test_pillar_weights_come_from_the_registry_passed_in(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text("[weights.empathy]\nempathy_timeliness = 0.0\n")
-    weights = load_config(path).weights["empathy"]
+    weights = load_config(path, registry()).weights["empathy"]
     assert weights == {"empathy_coverage": 0.7, "empathy_timeliness": 0.0}
-    assert Config().weights["empathy"]["empathy_coverage"] == 0.7  # defaults include it
+    assert load_config(None, registry()).weights["empathy"]["empathy_coverage"] == 0.7
+    assert Config().weights == {}  # no file, no registry: every pillar scores with its defaults
     path.write_text("[weights.empathy]\nkindness = 1.0\n")
     with pytest.raises(ConfigError, match=r"weights\.empathy\.kindness: unknown component"):
-        load_config(path)
-    with pytest.raises(ValueError, match="core pillar"):
-        register_pillar("resolution", {})
+        load_config(path, registry())
+    # Only the registry given counts: no pillar is known by having been imported somewhere.
+    core = {name: p for name, p in registry().items() if name in ("time_effort", "resolution")}
+    path.write_text("[weights.empathy]\nempathy_coverage = 1.0\n")
+    with pytest.raises(ConfigError, match=r"weights\.empathy: unknown pillar"):
+        load_config(path, core)

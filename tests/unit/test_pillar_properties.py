@@ -10,9 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pillarwatch.models.buckets import WIDTH
-from pillarwatch.models.config import DEFAULT_WEIGHTS, Targets
+from pillarwatch.models.config import Targets
 from pillarwatch.models.measures import Measures, measures
-from pillarwatch.models.pillars import pillar_scores
+from pillarwatch.models.pillars import core_pillars, default_weights, pillar_scores, registry
+
+CORE = core_pillars()
+DEFAULT_WEIGHTS = default_weights(registry())
 
 ratio = st.floats(0, 1)
 seconds = st.floats(0, 7200)
@@ -60,7 +63,7 @@ WORSE = [
 @settings(max_examples=300, deadline=None)
 @given(measures_st)
 def test_scores_are_bounded(m: Measures) -> None:
-    for p in pillar_scores(m, Targets(), DEFAULT_WEIGHTS, 10).values():
+    for p in pillar_scores(m, Targets(), CORE, DEFAULT_WEIGHTS, 10).values():
         assert p.score is None or 0.0 <= p.score <= 100.0
         assert all(0.0 <= v <= 100.0 and math.isfinite(v) for v in p.components.values())
 
@@ -74,13 +77,13 @@ def test_worse_input_never_raises_a_score(m: Measures, case, amount: float) -> N
         return
     worse = before + direction * amount * (before if direction < 0 else max(before, 1.0))
     m2 = dataclasses.replace(m, **{attr: worse})
-    s1 = pillar_scores(m, Targets(), DEFAULT_WEIGHTS, 10)[pillar]
-    s2 = pillar_scores(m2, Targets(), DEFAULT_WEIGHTS, 10)[pillar]
+    s1 = pillar_scores(m, Targets(), CORE, DEFAULT_WEIGHTS, 10)[pillar]
+    s2 = pillar_scores(m2, Targets(), CORE, DEFAULT_WEIGHTS, 10)[pillar]
     assert s2.components[component] <= s1.components[component] + 1e-9
     assert s1.score is not None and s2.score is not None and s2.score <= s1.score + 1e-9
 
 
 def test_all_zero_bucket_divides_by_nothing() -> None:
     m = measures(np.zeros(WIDTH))
-    scores = pillar_scores(m, Targets(), DEFAULT_WEIGHTS, 0)
+    scores = pillar_scores(m, Targets(), CORE, DEFAULT_WEIGHTS, 0)
     assert all(p.score is None and p.components == {} for p in scores.values())

@@ -1,4 +1,4 @@
-"""The personalisation agent: personal touch, repeat contacts reaching the same agent."""
+"""The personalisation pillar: personal touch, repeat contacts reaching the same agent."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from pillarwatch.models.config import Config
-from pillarwatch.streams.agents import personalisation
+from pillarwatch.models.pillars import personalisation
 from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import summary, volume
 
@@ -45,7 +45,7 @@ def test_personalisation_pillar_end_to_end_in_memory() -> None:
 
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
-            await h.feed_items("personalisation", items)  # type: ignore[arg-type]
+            await h.feed_pillar("personalisation", items)  # type: ignore[arg-type]
             await h.feed_items("measures", volume(10, dt=240))
             await h.relay_signals()
             return h

@@ -1,4 +1,4 @@
-"""The expectations agent: announced waits kept, service level against each segment's target."""
+"""The expectations pillar: announced waits kept, service level against each segment's target."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from pillarwatch.models.config import Config, Targets
-from pillarwatch.streams.agents import expectations
+from pillarwatch.models.pillars import expectations
 from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import summary, volume
 
@@ -34,7 +34,7 @@ def test_expectations_pillar_end_to_end_in_memory() -> None:
         h = AgentHarness()
         h.settings.config.segment_overrides.update(CONFIG.segment_overrides)
         async with h:
-            await h.feed_items("expectations", items)  # type: ignore[arg-type]
+            await h.feed_pillar("expectations", items)  # type: ignore[arg-type]
             await h.feed_items("measures", volume(10, dt=240))
             await h.relay_signals()
         return h
@@ -61,6 +61,6 @@ def test_formula() -> None:
         "announced": 1.0,
         "announced_overrun_sum": 20.0,
     }
-    assert expectations.components({"in_segment_target": 9, "goal_sum": 9.0}, Targets()) == {
+    assert expectations.PILLAR.components({"in_segment_target": 9, "goal_sum": 9.0}, Targets()) == {
         "segment_service_level": 100.0
     }

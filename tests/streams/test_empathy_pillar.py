@@ -1,4 +1,4 @@
-"""The empathy agent: signals from complaining contacts, the pillar and its gauges."""
+"""The empathy pillar: signals from complaining contacts, the pillar and its gauges."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from pillarwatch.models.config import Config, Targets
 from pillarwatch.models.markers import COMPLAINT, EMPATHY
-from pillarwatch.streams.agents import empathy
+from pillarwatch.models.pillars import empathy
 from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import summary, volume
 
@@ -26,7 +26,7 @@ def test_empathy_pillar_end_to_end_in_memory() -> None:
 
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
-            await h.feed_items("empathy", items)  # type: ignore[arg-type]
+            await h.feed_pillar("empathy", items)  # type: ignore[arg-type]
             await h.feed_items("measures", volume(10, dt=240))
             await h.relay_signals()
             return h
@@ -45,7 +45,7 @@ def test_empathy_pillar_end_to_end_in_memory() -> None:
 def test_no_score_under_the_minimum_volume() -> None:
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
-            await h.feed_items("empathy", [complained(1, 20)])  # type: ignore[list-item]
+            await h.feed_pillar("empathy", [complained(1, 20)])  # type: ignore[list-item]
             await h.feed_items("measures", volume(9))
             await h.relay_signals()
             return h
@@ -59,7 +59,7 @@ def test_formula() -> None:
     _, signals = empathy.signals(None, complained(0, 61), Config())  # type: ignore[arg-type]
     (signal,) = signals
     assert signal.values == {"complained": 1.0, "empathised": 1.0, "empathy_delay_sum": 61.0}
-    assert empathy.components({"complained": 2.0}, Targets()) == {"empathy_coverage": 0.0}
-    assert empathy.components({}, Targets()) == {}
+    assert empathy.PILLAR.components({"complained": 2.0}, Targets()) == {"empathy_coverage": 0.0}
+    assert empathy.PILLAR.components({}, Targets()) == {}
     unanswered = summary(0, answered=False, markers=COMPLAINT)
     assert empathy.signals(None, unanswered, Config()) == (None, [])

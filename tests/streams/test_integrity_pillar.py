@@ -1,4 +1,4 @@
-"""The integrity agent: callbacks made in time, broken ones judged by the sweep, re-opens."""
+"""The integrity pillar: callbacks made in time, broken ones judged by the sweep, re-opens."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import asyncio
 import pytest
 
 from pillarwatch.models.config import Config
-from pillarwatch.models.signals import Signal
-from pillarwatch.streams.agents import integrity
-from pillarwatch.streams.agents.integrity import JUDGE_AFTER_SECONDS
+from pillarwatch.models.pillars import Signal, integrity
+from pillarwatch.models.pillars.integrity import JUDGE_AFTER_SECONDS
 from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import T0, summary, volume
 
@@ -71,7 +70,7 @@ def test_integrity_pillar_end_to_end_in_memory() -> None:
 
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
-            await h.feed_items("integrity", items)  # type: ignore[arg-type]
+            await h.feed_pillar("integrity", items)  # type: ignore[arg-type]
             await h.feed_items("measures", volume(10, dt=240))
             await h.relay_signals()
             assert h.table("integrity-state")  # state is kept per customer

@@ -1,7 +1,7 @@
 """expectations: the wait customers were told against the wait they got, and service level
 against each segment's own target.
 
-A pillar agent (docs/adding-an-agent.md). Stateless: one signal per contact summary. A contact
+A pillar (docs/adding-an-agent.md). Stateless: one signal per contact summary. A contact
 counts against the service-level target and goal of its own queue *and segment* (a business
 customer may be promised 10 s where a household one is promised 30 s); a contact with an
 announced wait (optional event field `announced_wait`) counts as kept when it was answered no
@@ -10,17 +10,14 @@ later than the announcement plus ANNOUNCED_GRACE_SECONDS.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
-from pillarwatch.models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
-from pillarwatch.streams.agents._contract import AgentSpec, install_pillar, ratio_below_ticket
+from pillarwatch.models.pillars._alerts import ratio_below_ticket
+from pillarwatch.models.pillars._spec import Ratio, Signal, State, ratio_pillar
 
-if TYPE_CHECKING:
-    from pillarwatch.streams.app import PillarwatchApp
-
-__all__ = ["ALERTS", "ANNOUNCED_GRACE_SECONDS", "PANELS", "PILLAR", "SPEC", "install"]
+__all__ = ["ANNOUNCED_GRACE_SECONDS", "PILLAR"]
 
 NAME: Final = "expectations"
 # Announcements are rounded ("about two minutes"): a few seconds over is not a broken promise.
@@ -59,60 +56,30 @@ RATIOS: Final = (
     Ratio("in_segment_target", "goal_sum", component="segment_service_level"),
     Ratio("in_segment_target", "considered", gauge="pillarwatch_segment_service_level_ratio"),
 )
-components = components_from(RATIOS)
-gauges = gauges_from(RATIOS)
 
 
-PILLAR = Pillar(
-    name=NAME,
-    weights=WEIGHTS,
-    signals=signals,
-    components=components,
-    gauges=gauges,
-    keyed_by="queue",
-    fields=(
-        "considered",
-        "goal_sum",
-        "in_segment_target",
-        "announced",
-        "announced_kept",
-        "announced_overrun_sum",
+PILLAR: Final = ratio_pillar(
+    NAME,
+    WEIGHTS,
+    signals,
+    RATIOS,
+    panels=(
+        {
+            "title": "Announced waits kept (1h)",
+            "expr": 'pillarwatch_announced_wait_kept_ratio{window="1h"}',
+            "unit": "percentunit",
+            "description": "Contacts answered within the wait they were told (+15 s).",
+        },
+    ),
+    alerts=(
+        ratio_below_ticket(
+            "PillarwatchAnnouncedWaitsBroken",
+            "pillarwatch_announced_wait_kept_ratio",
+            0.7,
+            "15m",
+            "{{ $labels.queue }} ({{ $labels.channel }}) breaks the waits it announces",
+            "the contacts told an expected wait on {{ $labels.queue }} ({{ $labels.channel }}) were"
+            " answered within it",
+        ),
     ),
 )
-SPEC = AgentSpec(
-    name=NAME,
-    consumes="summaries",
-    tables={},
-    metrics=(
-        "pillarwatch_announced_wait_kept_ratio",
-        "pillarwatch_announced_wait_overrun_seconds",
-        "pillarwatch_segment_service_level_ratio",
-        "pillarwatch_pillar_score",
-        "pillarwatch_pillar_component_score",
-    ),
-    pillar=NAME,
-    components=tuple(WEIGHTS),
-)
-PANELS = (
-    {
-        "title": "Announced waits kept (1h)",
-        "expr": 'pillarwatch_announced_wait_kept_ratio{window="1h"}',
-        "unit": "percentunit",
-        "description": "Contacts answered within the wait they were told (+15 s).",
-    },
-)
-ALERTS = (
-    ratio_below_ticket(
-        "PillarwatchAnnouncedWaitsBroken",
-        "pillarwatch_announced_wait_kept_ratio",
-        0.7,
-        "15m",
-        "{{ $labels.queue }} ({{ $labels.channel }}) breaks the waits it announces",
-        "the contacts told an expected wait on {{ $labels.queue }} ({{ $labels.channel }}) were"
-        " answered within it",
-    ),
-)
-
-
-def install(app: PillarwatchApp) -> None:
-    install_pillar(app, SPEC, PILLAR)

@@ -1,30 +1,26 @@
 """personalisation: the agent uses what is known about the customer; a repeat contact reaches
 the agent who handled the previous one.
 
-A pillar agent (docs/adding-an-agent.md), keyed by customer. Two signals:
+A pillar (docs/adding-an-agent.md), keyed by customer. Two signals:
 - per answered contact with a customer id: whether an agent message was flagged
   `personalised` by upstream NLP (the customer's name or earlier context was used; the name
   itself never reaches pillarwatch);
 - per answered repeat contact (it started within the repeat window of the customer's previous
   answered contact): whether the same agent answered it. The previous contact is found in the
   set of the customer's stored contacts, so a summary that arrives late corrects the figures
-  it changes (additive corrections, as the journeys agent does): any arrival order gives the
+  it changes (additive corrections, as the journeys do): any arrival order gives the
   same sums.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
-from pillarwatch.models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
-from pillarwatch.streams.agents._contract import AgentSpec, install_pillar
+from pillarwatch.models.pillars._spec import Ratio, Signal, State, ratio_pillar
 
-if TYPE_CHECKING:
-    from pillarwatch.streams.app import PillarwatchApp
-
-__all__ = ["ALERTS", "PANELS", "PILLAR", "SPEC", "install"]
+__all__ = ["PILLAR"]
 
 NAME: Final = "personalisation"
 MAX_CONTACTS: Final = 20  # answered contacts remembered per customer
@@ -93,44 +89,23 @@ RATIOS: Final = (
         component="same_agent_repeat",
     ),
 )
-components = components_from(RATIOS)
-gauges = gauges_from(RATIOS)
 
 
-PILLAR = Pillar(
-    name=NAME,
-    weights=WEIGHTS,
-    signals=signals,
-    components=components,
-    gauges=gauges,
+PILLAR: Final = ratio_pillar(
+    NAME,
+    WEIGHTS,
+    signals,
+    RATIOS,
     keyed_by="customer",
-    fields=("handled", "personalised", "repeat_handled", "same_agent"),
-)
-SPEC = AgentSpec(
-    name=NAME,
-    consumes="summaries",
-    tables={
-        "personalisation-state": f"per customer, at most {MAX_CONTACTS} answered contacts, "
-        "none older than twice their repeat window",
-    },
-    metrics=(
-        "pillarwatch_personalised_contact_ratio",
-        "pillarwatch_same_agent_repeat_ratio",
-        "pillarwatch_pillar_score",
-        "pillarwatch_pillar_component_score",
+    state_bound=(
+        f"per customer, at most {MAX_CONTACTS} answered contacts, none older than twice "
+        "their repeat window"
     ),
-    pillar=NAME,
-    components=tuple(WEIGHTS),
+    panels=(
+        {
+            "title": "Repeat contacts reaching the same agent (1h)",
+            "expr": 'pillarwatch_same_agent_repeat_ratio{window="1h"}',
+            "unit": "percentunit",
+        },
+    ),
 )
-PANELS = (
-    {
-        "title": "Repeat contacts reaching the same agent (1h)",
-        "expr": 'pillarwatch_same_agent_repeat_ratio{window="1h"}',
-        "unit": "percentunit",
-    },
-)
-ALERTS: tuple[dict[str, Any], ...] = ()
-
-
-def install(app: PillarwatchApp) -> None:
-    install_pillar(app, SPEC, PILLAR)

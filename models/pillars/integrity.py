@@ -1,7 +1,7 @@
 """integrity: promises kept. Callbacks made by the time promised; resolved contacts that stay
 resolved.
 
-A pillar agent (docs/adding-an-agent.md), keyed by customer: summaries with a customer id are
+A pillar (docs/adding-an-agent.md), keyed by customer: summaries with a customer id are
 re-keyed by it, and the customer's open promises and recent contacts are kept in a Table.
 - A contact wrapped up with `callback_due` promises a callback by then. A later contact of the
   same customer queued with `callback_for` = that contact's id is the callback. It is *kept*
@@ -16,17 +16,14 @@ Contacts without a customer id cannot be followed and are not scored here.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
-from pillarwatch.models.signals import Pillar, Ratio, Signal, State, components_from, gauges_from
-from pillarwatch.streams.agents._contract import AgentSpec, install_pillar, ratio_below_ticket
+from pillarwatch.models.pillars._alerts import ratio_below_ticket
+from pillarwatch.models.pillars._spec import Ratio, Signal, State, ratio_pillar
 
-if TYPE_CHECKING:
-    from pillarwatch.streams.app import PillarwatchApp
-
-__all__ = ["ALERTS", "JUDGE_AFTER_SECONDS", "PANELS", "PILLAR", "SPEC", "install"]
+__all__ = ["JUDGE_AFTER_SECONDS", "PILLAR"]
 
 NAME: Final = "integrity"
 # How long after the due time a promise is judged broken: the callback's own summary arrives
@@ -124,62 +121,42 @@ RATIOS: Final = (
         lower_is_better=True,
     ),
 )
-components = components_from(RATIOS)
-gauges = gauges_from(RATIOS)
 
 
-PILLAR = Pillar(
-    name=NAME,
-    weights=WEIGHTS,
-    signals=signals,
-    components=components,
-    gauges=gauges,
+PILLAR: Final = ratio_pillar(
+    NAME,
+    WEIGHTS,
+    signals,
+    RATIOS,
     keyed_by="customer",
     sweep=sweep,
-    fields=("callbacks_due", "callbacks_kept", "resolved", "reopened"),
-)
-SPEC = AgentSpec(
-    name=NAME,
-    consumes="summaries",
-    tables={
-        "integrity-state": "per customer: open promises (until judged), unmatched callbacks and "
-        f"contacts seen (at most {MAX_SEEN}) for {FORGET_AFTER_SECONDS / 86400:.0f} days; "
-        "a customer with none of them is deleted",
-    },
-    metrics=(
-        "pillarwatch_callback_kept_ratio",
-        "pillarwatch_reopened_ratio",
-        "pillarwatch_pillar_score",
-        "pillarwatch_pillar_component_score",
+    state_bound=(
+        "per customer: open promises (until judged), unmatched callbacks and contacts seen "
+        f"(at most {MAX_SEEN}) for {FORGET_AFTER_SECONDS / 86400:.0f} days; a customer with "
+        "none of them is deleted"
     ),
-    pillar=NAME,
-    components=tuple(WEIGHTS),
-)
-PANELS = (
-    {
-        "title": "Callbacks made in time (1h)",
-        "expr": 'pillarwatch_callback_kept_ratio{window="1h"}',
-        "unit": "percentunit",
-        "description": "Promised callbacks made by the promised time.",
-    },
-    {
-        "title": "Re-opened after resolved (1h)",
-        "expr": 'pillarwatch_reopened_ratio{window="1h"}',
-        "unit": "percentunit",
-    },
-)
-ALERTS = (
-    ratio_below_ticket(
-        "PillarwatchCallbacksBroken",
-        "pillarwatch_callback_kept_ratio",
-        0.8,
-        "30m",
-        "{{ $labels.queue }} ({{ $labels.channel }}) misses promised callbacks",
-        "the callbacks promised on {{ $labels.queue }} ({{ $labels.channel }}) were made by the"
-        " promised time",
+    panels=(
+        {
+            "title": "Callbacks made in time (1h)",
+            "expr": 'pillarwatch_callback_kept_ratio{window="1h"}',
+            "unit": "percentunit",
+            "description": "Promised callbacks made by the promised time.",
+        },
+        {
+            "title": "Re-opened after resolved (1h)",
+            "expr": 'pillarwatch_reopened_ratio{window="1h"}',
+            "unit": "percentunit",
+        },
+    ),
+    alerts=(
+        ratio_below_ticket(
+            "PillarwatchCallbacksBroken",
+            "pillarwatch_callback_kept_ratio",
+            0.8,
+            "30m",
+            "{{ $labels.queue }} ({{ $labels.channel }}) misses promised callbacks",
+            "the callbacks promised on {{ $labels.queue }} ({{ $labels.channel }}) were made by the"
+            " promised time",
+        ),
     ),
 )
-
-
-def install(app: PillarwatchApp) -> None:
-    install_pillar(app, SPEC, PILLAR)

@@ -1,0 +1,63 @@
+"""The customers agent in memory: journeys and the customer-keyed pillars, one decode each."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pillarwatch.models.journeys import JourneyDelta
+from pillarwatch.models.pillars import Signal
+from pillarwatch.models.summaries import from_wire
+from pillarwatch.streams.testing import AgentHarness
+from tests.support.items import summary
+
+
+def test_repeat_contact_emits_corrections() -> None:
+    first = summary(0, customer_id="cust-1", contact_id="a", resolved=True)
+    repeat = summary(3600, customer_id="cust-1", contact_id="b", start=1_772_449_000.0)
+
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed_items("customers", [first, repeat])
+            return h
+
+    h = asyncio.run(go())
+    sent = [from_wire(s.value) for s in h.sent_to("contact-summaries")]
+    values = [d.delta for d in sent if isinstance(d, JourneyDelta)]
+    assert values[0]["fcr_resolved"] == 1.0  # resolved, no repeat yet
+    assert {"repeats": 1.0} in [{k: v for k, v in d.items() if k == "repeats"} for d in values]
+    assert any(d.get("fcr_resolved") == -1.0 for d in values)  # the repeat takes it back
+    assert "cust-1" in h.table("journeys")
+
+
+def test_one_summary_feeds_journeys_and_every_customer_pillar() -> None:
+    """One message of the by-customer topic, one decode: the journey and both pillars."""
+    answered = summary(0, customer_id="cust-2", contact_id="c", agent_id="ann", resolved=True)
+
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed_items("customers", [answered])
+            return h
+
+    h = asyncio.run(go())
+    sent = [from_wire(s.value) for s in h.sent_to("contact-summaries")]
+    assert any(isinstance(d, JourneyDelta) for d in sent)
+    pillars = {d.pillar for d in sent if isinstance(d, Signal)}
+    assert pillars == {"integrity", "personalisation"}
+    for table in ("journeys", "integrity-state", "personalisation-state"):
+        assert "cust-2" in h.table(table), table
+
+
+def test_the_measures_agent_rekeys_by_customer_once_and_runs_queue_pillars() -> None:
+    """contact-summaries is read once: the summary reaches the by-customer topic once, and
+    the queue-keyed pillars (expectations, empathy) signal from the same decode."""
+    item = summary(0, customer_id="cust-3", contact_id="d", announced_wait=30.0)
+
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed_items("measures", [item])
+            return h
+
+    h = asyncio.run(go())
+    rekeyed = h.sent_to("pillarwatch-summaries-by-customer")
+    assert [(s.key, s.value["contact_id"]) for s in rekeyed] == [(b"cust-3", "d")]
+    assert {s.pillar for s in h.signals()} == {"expectations"}  # no complaint: no empathy
