@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from pillarwatch.models.config import Targets, load_config
+from pillarwatch.models.pillars import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -262,7 +263,7 @@ def test_the_toml_config_is_mounted_and_loads(resolved: dict[str, Any]) -> None:
         target = service["environment"]["PILLARWATCH_CONFIG"]
         [mount] = [v for v in service["volumes"] if v["target"] == target]
         assert mount["type"] == "bind" and mount["read_only"]
-        load_config(Path(mount["source"]))  # the mounted file is a valid config
+        load_config(Path(mount["source"]), registry())  # the mounted file is a valid config
 
 
 def test_sasl_password_is_a_compose_secret_not_a_variable(resolved: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pillarwatch.models.config import ConfigError, load_config
+from pillarwatch.models.pillars import registry
 from pillarwatch.streams.settings import Settings, SettingsError
 
 
@@ -26,7 +27,7 @@ def test_non_finite_values_are_refused(tmp_path: Path, toml: str, key: str) -> N
     path = tmp_path / "pillarwatch.toml"
     path.write_text(toml)
     with pytest.raises(ConfigError) as err:
-        load_config(path)
+        load_config(path, registry())
     message = str(err.value)
     assert str(path) in message and key in message and "finite" in message
 
@@ -44,6 +45,6 @@ def test_finite_values_still_load(tmp_path: Path) -> None:
     path.write_text(
         "[weights.time_effort]\nabandonment = 0.3\n[defaults]\nservice_level_goal = 1\n"
     )
-    config = load_config(path)
+    config = load_config(path, registry())
     assert config.weights["time_effort"]["abandonment"] == 0.3
     assert config.defaults.service_level_goal == 1.0
