@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -77,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
         help="extra Faust setting for the pipeline workers (a lever), e.g. producer_linger=0.05",
     )
     p.add_argument(
+        "--levers-off",
+        default="",
+        metavar="LEVERS",
+        help="first-hop levers to turn off in the workers, for a before/after: batching,sensor",
+    )
+    p.add_argument(
         "--profile",
         type=Path,
         help="py-spy collapsed stacks of the first one-worker pipeline run (needs py-spy)",
@@ -119,6 +126,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     if unknown:
         raise SystemExit(f"--only: unknown {sorted(unknown)}; choose from {ITEMS}")
     overrides = dict(_setting(s) for s in args.faust)
+    os.environ["BENCH_LEVERS_OFF"] = args.levers_off  # read by benchmarks.worker
     args.workdir.mkdir(parents=True, exist_ok=True)
     ctx = runs.BenchContext(args.workdir.resolve(), args.partitions, overrides, args.timeout)
     # Each run starts a fresh broker; RocksDB state left by an earlier bench under the same
@@ -224,6 +232,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "open_contacts": args.open_contacts,
             "queues": args.queues,
             "faust_overrides": overrides,
+            "levers_off": args.levers_off,
         },
     }
 
