@@ -161,6 +161,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         figures["worker_peak_rss_mb"] = one.peak_rss_bytes / MB
         figures["worker_cpu_ms_per_event"] = 1000 * one.cpu_seconds / max(one.events_timed, 1)
         detail["pipeline_seconds"] = one.seconds
+        detail["messages_sent_by_topic"] = one.sent_by_topic
+        changelog = sum(n for t, n in one.sent_by_topic.items() if t.endswith("-changelog"))
+        figures["changelog_messages_per_event"] = changelog / len(records)
+        figures["first_hop_changelog_messages_per_event"] = sum(
+            n
+            for t, n in one.sent_by_topic.items()
+            if t.endswith(("-contacts-changelog", "-waiting-changelog"))
+        ) / len(records)
         if "bare_consumer_events_per_s" in figures:
             figures["ratio_pipeline_to_consumer"] = rate / figures["bare_consumer_events_per_s"]
         if "bare_faust_events_per_s" in figures:

@@ -230,6 +230,8 @@ class PipelineRun:
     #: the poll that saw every hop done: start-up excluded.
     cpu_seconds: float
     events_timed: int
+    #: Messages the workers sent, by topic, over the whole run (changelogs included).
+    sent_by_topic: dict[str, float]
 
 
 def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> PipelineRun:
@@ -252,9 +254,11 @@ def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> Pipe
         try:
             expected = len(records)
             first: list[tuple[float, float, float]] = []
+            last: list[list[Samples | None]] = []
 
             def caught_up() -> float | None:
                 samples = [p.samples() for p in procs]
+                last[:] = [samples]
                 now = time.perf_counter()
                 taken = sum(
                     metric_total(s, "faust_messages_received_per_topic_total", topic=settings.topic)
@@ -278,6 +282,7 @@ def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> Pipe
                 peak_rss_bytes=max(rss_bytes(p.pid, peak=True) for p in procs),
                 cpu_seconds=cpu_done - cpu_start,
                 events_timed=timed,
+                sent_by_topic=_by_topic(last[0], "faust_topic_messages_sent_total", "topic."),
             )
         finally:
             for p in procs:

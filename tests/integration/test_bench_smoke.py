@@ -23,6 +23,8 @@ FIGURES = {
     "ratio_pipeline_to_faust",
     "worker_peak_rss_mb",
     "worker_cpu_ms_per_event",
+    "changelog_messages_per_event",
+    "first_hop_changelog_messages_per_event",
     "latency_rate_events_per_s",
     "latency_p50_s",
     "latency_p99_s",
