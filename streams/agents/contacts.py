@@ -20,8 +20,9 @@ by the contacts of the last timeout and a replay after a crash re-emits nothing.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -90,6 +91,12 @@ SPEC = AgentSpec(
 SWEEP_LIMIT = 5000
 # Events handled per batch at most: bounds the events held unacked and the pause of one batch.
 BATCH_MAX = 500
+# How long a batch waits for the stream's buffer to refill before it is handled, when its
+# partition has more messages (a backlog): Faust's fetch loop hands over fetched messages one
+# at a time, so without a short wait every batch would hold one event. Caught up (live
+# traffic), a batch does not wait. Bounds the latency batching adds.
+BATCH_WAIT_SECONDS = 0.01
+BATCH_POLL_SECONDS = 0.002
 
 #: A `contacts` row: the partition whose changelog holds it (for the sweep), then the state.
 Row = tuple[Any, ...]
@@ -134,6 +141,22 @@ def set_current_event(stream: StreamT[Any], event: EventT[Any]) -> None:
     stream._set_current_event(event)  # type: ignore[attr-defined]
 
 
+async def more_coming(queue: Any, last: EventT[Any], end_offsets: Mapping[Any, int]) -> bool:
+    """True when the stream has another event buffered now, or, when `last`'s partition has
+    more messages, within BATCH_WAIT_SECONDS. Bounded by time alone: a batch never waits for
+    anything that could wait for it."""
+    if not queue.empty():
+        return True
+    end = end_offsets.get(last.message.tp)
+    if end is None or end <= last.message.offset + 1:
+        return False  # caught up: handle the batch now
+    for _ in range(round(BATCH_WAIT_SECONDS / BATCH_POLL_SECONDS)):
+        await asyncio.sleep(BATCH_POLL_SECONDS)
+        if not queue.empty():
+            return True
+    return False
+
+
 @dataclass(slots=True)
 class Pending:
     """One contact during a batch: its rows as read at the start and as they are now."""
@@ -151,6 +174,7 @@ class FirstHop:
 
     def __init__(self, app: PillarwatchApp) -> None:
         s = app.settings
+        self.app = app
         self.metrics = app.metrics
         self.config = s.config
         # Stream time per input partition (streams/clock.py): lateness is judged per partition,
@@ -187,15 +211,17 @@ class FirstHop:
         RocksDB partition come from it), so an event that arrives during a batch can be
         recorded as an older one: never processed, never acked, the partition's commits stuck
         (docs/performance.md, "Batching"). Here the agent's own task iterates, a batch ends as
-        soon as the stream's buffer is empty (so no event waits for a timer or for more
-        input), and events are acked only after their batch's writes.
+        soon as the stream's buffer stays empty for BATCH_WAIT_SECONDS (it waits for time
+        alone, never for anything that could wait for it), and events are acked only after
+        their batch's writes.
         """
         stream.enable_acks = False
         queue = stream.channel.queue  # type: ignore[attr-defined]
         batch: list[EventT[Any]] = []
+        end_offsets = self.app.monitor.tp_end_offsets  # per partition, kept by Faust's fetch
         async for raw in stream.events():
             batch.append(raw)
-            if len(batch) < BATCH_MAX and not queue.empty():
+            if len(batch) < BATCH_MAX and await more_coming(queue, raw, end_offsets):
                 continue
             await self.handle_batch(stream, batch, repartitioned)
             for done in batch:
