@@ -136,8 +136,9 @@ def decode_forwarded(value: bytes | None) -> Event | Rejection:
 
 
 def set_current_event(stream: StreamT[Any], event: EventT[Any]) -> None:
-    """Make `event` the one a Table write belongs to: Faust takes the changelog partition
-    (and RocksDB's) from the current event, which in a batch is not the contact's own."""
+    """Make `event` the one a Table read or write belongs to: Faust takes the changelog
+    partition, and RocksDB the partition it reads and writes, from the current event, which
+    in a batch is the stream's last, not the contact's own."""
     stream._set_current_event(event)  # type: ignore[attr-defined]
 
 
@@ -233,6 +234,9 @@ class FirstHop:
     ) -> None:
         pending: dict[str, Pending] = {}
         for raw in batch:
+            # Table reads and writes belong to this event: RocksDB reads a key from the
+            # partition of the current event only, and the stream has moved on to the last.
+            set_current_event(stream, raw)
             event = await self.decode(raw, repartitioned)
             if event is None:
                 continue
@@ -241,7 +245,7 @@ class FirstHop:
                 continue
             if self.sweep_due(partition, event.ts):
                 await self.write(stream, pending)  # the sweep must see this batch's rows
-                set_current_event(stream, raw)  # deletes go to this partition's changelog
+                set_current_event(stream, raw)  # its deletes go to this partition
                 await self.sweep(partition)
             await self.apply(event, raw, partition, pending)
         await self.write(stream, pending)
