@@ -212,9 +212,9 @@ class FirstHop:
         RocksDB partition come from it), so an event that arrives during a batch can be
         recorded as an older one: never processed, never acked, the partition's commits stuck
         (docs/performance.md, "Batching"). Here the agent's own task iterates, a batch ends as
-        soon as the stream's buffer stays empty for BATCH_WAIT_SECONDS (it waits for time
-        alone, never for anything that could wait for it), and events are acked only after
-        their batch's writes.
+        soon as the stream's buffer is empty (after up to BATCH_WAIT_SECONDS when the
+        partition has a backlog: it waits for time alone, never for anything that could wait
+        for it), and events are acked only after their batch's writes.
         """
         stream.enable_acks = False
         queue = stream.channel.queue  # type: ignore[attr-defined]
