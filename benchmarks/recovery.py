@@ -33,6 +33,8 @@ from typing import Any
 
 from benchmarks import runs as runs
 from benchmarks.changelog_state import read_changelogs, replay_needed, stored_offsets
+from benchmarks.latency import probe_events
+from benchmarks.memory import consumed, open_contacts, queue_contacts, settled
 from benchmarks.procs import (
     Proc,
     bench_settings,
@@ -121,11 +123,9 @@ class Bench:
         """Every input event counted and every summary received by the measures agent."""
 
         def probe() -> float | None:
-            s = proc.samples()
-            done = s is not None and runs._consumed(s) >= count
-            return 1.0 if done and runs._summaries_backlog([s]) <= 0 else None
+            return 1.0 if settled(proc.samples(), count) else None
 
-        runs._poll(probe, self.args.timeout, 0.5, [proc])
+        runs.poll(probe, self.args.timeout, 0.5, [proc])
 
     def waiting(self, proc: Proc) -> float:
         return metric_total(proc.samples(), WAITING)
@@ -147,8 +147,8 @@ class Bench:
                 answered.append(time.time())
             return time.time() if metric_total(samples, WAITING) >= open_contacts else None
 
-        metrics_at = runs._poll(all_waiting, self.args.timeout, 0.1, [proc])
-        runs._poll(lambda: _ready(proc.log), self.args.timeout, 0.2, [proc])
+        metrics_at = runs.poll(all_waiting, self.args.timeout, 0.1, [proc])
+        runs.poll(lambda: _ready(proc.log), self.args.timeout, 0.2, [proc])
         times = _timeline(proc.log)
         assert times is not None
         assigned, ready = times
@@ -195,21 +195,21 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     with EmbeddedBroker(log_path=args.workdir / "broker.log") as broker:
         b = Bench(args, broker)
         settings = b.settings
-        warmup = runs._probe_events(0)
-        opened = runs._open_contacts(n + k)
-        runs._produce(settings, warmup)
+        warmup = probe_events(0, runs.START)
+        opened = open_contacts(n + k)
+        runs.produce_all(settings, warmup)
 
         print(f"build: {n:,} open contacts, {q} queues, load {load()}", flush=True)
         proc, _ = b.start(settings, "build")
         b.settle(proc, len(warmup))
         idle = rss_bytes(proc.pid)
         t0 = time.monotonic()
-        runs._produce(settings, opened[:n])
+        runs.produce_all(settings, opened[:n])
         b.settle(proc, len(warmup) + n)
         detail["build_open_contacts_s"] = time.monotonic() - t0
         with_open = rss_bytes(proc.pid)
-        extra = runs._queue_contacts(q)
-        runs._produce(settings, extra)
+        extra = queue_contacts(q)
+        runs.produce_all(settings, extra)
         b.settle(proc, len(warmup) + n + len(extra))
         proc.samples()  # one scrape: the window collectors build their series for every queue
         with_queues = rss_bytes(proc.pid)
@@ -242,11 +242,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         proc.stop(timeout=120)
         # 4. SIGKILL half way through K more contacts, restart on the first data dir.
         proc, _ = b.start(settings, "before-kill")
-        runs._poll(lambda: _ready(proc.log), args.timeout, 0.2, [proc])
-        base = runs._consumed(proc.samples())
-        runs._produce(settings, opened[n:])
-        counted = runs._poll(
-            lambda: c if (c := runs._consumed(proc.samples()) - base) >= k // 2 else None,
+        runs.poll(lambda: _ready(proc.log), args.timeout, 0.2, [proc])
+        base = consumed(proc.samples())
+        runs.produce_all(settings, opened[n:])
+        counted = runs.poll(
+            lambda: c if (c := consumed(proc.samples()) - base) >= k // 2 else None,
             args.timeout,
             0.05,
             [proc],
@@ -257,7 +257,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         changelogs = sum(c.records for c in read_changelogs(settings, b.tables).values())
         proc, r = b.restart("local state after SIGKILL", settings, n, changelogs)
         restarts.append(r)
-        caught_up = runs._poll(
+        caught_up = runs.poll(
             lambda: 1.0 if b.waiting(proc) >= n + k else None, args.timeout, 0.5, [proc]
         )
         detail["sigkill_waiting_after_catch_up"] = b.waiting(proc)

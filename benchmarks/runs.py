@@ -1,15 +1,15 @@
-"""The benchmark's measurements, one function per figure. Each starts from a fresh broker.
+"""The benchmark's throughput runs: bare client, bare Faust, the pipeline. Each on a fresh broker.
 
 A fresh embedded broker per run keeps runs independent: `contact-summaries` has a fixed name,
 so a second consumer group on the same broker would also read the first run's summaries.
 The input stream is produced before a worker starts, so timing covers consuming only.
+Latency and memory runs are in benchmarks/latency.py and benchmarks/memory.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 
 from benchmarks.procs import (
     Proc,
@@ -33,26 +33,29 @@ from benchmarks.procs import (
 )
 from pillarwatch.broker import EmbeddedBroker
 from pillarwatch.models.events import decode, parse_ts
-from pillarwatch.models.simulation import Simulation, iso
+from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import encode, produce
 from pillarwatch.scrape import Samples
 from pillarwatch.streams.settings import Settings
 from pillarwatch.streams.topics import bootstrap_servers
 
 __all__ = [
+    "START",
     "BenchContext",
+    "PipelineRun",
     "Record",
     "bare_consumer",
     "bare_faust",
-    "latency",
-    "memory",
+    "fresh_broker",
     "pipeline",
+    "poll",
+    "processed_everything",
+    "produce_all",
     "simulated_stream",
 ]
 
 Record = tuple[bytes | None, bytes]
 START = parse_ts("2026-03-02T00:00:00Z")
-SUMMARIES = "contact-summaries"
 MB = 1024 * 1024
 # How often a throughput run reads /metrics: each scrape costs the worker CPU (windows are
 # computed at scrape time), so not faster than needed for a 1 % resolution on a 20 s run.
@@ -65,8 +68,8 @@ class BenchContext:
     partitions: int
     overrides: dict[str, Any]
     timeout: float = 600.0
-    #: The worker's table store: memory:// (the figures in docs/performance.md) or rocksdb://
-    #: (production; the events/s per worker in docs/deploy.md).
+    #: The worker's table store: memory:// (the one-worker figures) or rocksdb:// (production,
+    #: and always for the two-worker figure).
     store: str = "memory://"
     runs: int = 0
     #: py-spy's collapsed-stack output for the first one-worker pipeline run, when set.
@@ -95,12 +98,12 @@ def fresh_broker(ctx: BenchContext, name: str) -> Iterator[EmbeddedBroker]:
         yield broker
 
 
-def _produce(settings: Settings, records: list[Record]) -> None:
+def produce_all(settings: Settings, records: list[Record]) -> None:
     sent = asyncio.run(produce(settings, records))
     assert sent == len(records)
 
 
-def _poll(
+def poll(
     probe: Callable[[], float | None], timeout: float, interval: float, procs: list[Proc]
 ) -> float:
     """Poll until probe() returns a time; raise with the log tail when a process died."""
@@ -116,21 +119,36 @@ def _poll(
     raise TimeoutError(f"no result in {timeout}s; last log: {procs[0].tail() if procs else ''}")
 
 
-def _consumed(samples: Samples | None) -> float:
-    return (
-        metric_total(samples, "pillarwatch_events_total")
-        + metric_total(samples, "pillarwatch_events_rejected_total")
-        + metric_total(samples, "pillarwatch_events_duplicate_total")
-    )
+def _by_topic(samples: list[Samples | None], name: str, prefix: str = "") -> dict[str, float]:
+    out: dict[str, float] = {}
+    for s in samples:
+        for labels, value in (s or {}).get(name, {}).items():
+            topic = dict(labels).get("topic", "").removeprefix(prefix)
+            out[topic] = out.get(topic, 0.0) + value
+    return out
 
 
-def _summaries_backlog(samples: list[Samples | None]) -> float:
-    """Summaries sent by the contacts agents and not yet received by the measures agents."""
-    sent = sum(metric_total(s, "faust_topic_messages_sent_total", topic=SUMMARIES) for s in samples)
-    got = sum(
-        metric_total(s, "faust_messages_received_per_topic_total", topic=SUMMARIES) for s in samples
-    )
-    return sent - got
+def processed_everything(
+    samples: list[Samples | None], input_topic: str, expected: int, unread: set[str]
+) -> bool:
+    """Every hop has processed everything, from Faust's own sensor summed over the workers:
+    the input topic's `expected` messages and every message any hop sent to a topic some hop
+    reads were taken by a stream (`faust_messages_received_per_topic`), and no message is still
+    in a stream (`faust_active_messages` is 0: a message leaves it when every stream reading it
+    has acked it, after processing it). Changelogs and `unread` topics (the dead letters) are
+    written but read by no agent."""
+    if any(s is None for s in samples):
+        return False
+    received = _by_topic(samples, "faust_messages_received_per_topic_total")
+    sent = _by_topic(samples, "faust_topic_messages_sent_total", prefix="topic.")
+    if received.get(input_topic, 0.0) < expected:
+        return False
+    for topic, count in sent.items():
+        if topic.endswith("-changelog") or topic in unread:
+            continue
+        if received.get(topic, 0.0) < count:
+            return False
+    return sum(metric_total(s, "faust_active_messages") for s in samples) <= 0
 
 
 # 1 -------------------------------------------------------------------------------------------
@@ -139,7 +157,7 @@ def bare_consumer(ctx: BenchContext, records: list[Record]) -> float:
     name = ctx.name("consumer")
     with fresh_broker(ctx, name) as broker:
         settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
-        _produce(settings, records)
+        produce_all(settings, records)
         return asyncio.run(_consume_all(settings, len(records)))
 
 
@@ -167,31 +185,39 @@ async def _consume_all(settings: Settings, expected: int) -> float:
 
 
 # 2 -------------------------------------------------------------------------------------------
-def bare_faust(ctx: BenchContext, records: list[Record]) -> float:
-    """Events/s of a Faust agent that only counts (first to last message)."""
-    name = ctx.name("faust")
+def bare_faust(ctx: BenchContext, records: list[Record], workers: int = 1) -> float:
+    """Events/s of `workers` Faust agents in one group that only count, from the first
+    message any of them took to the last (each writes its count and wall-clock times)."""
+    name = ctx.name(f"faust{workers}")
     with fresh_broker(ctx, name) as broker:
         settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
-        _produce(settings, records)
-        result = ctx.workdir / f"{name}.json"
-        result.unlink(missing_ok=True)
-        proc = Proc(
-            "benchmarks.bare_faust",
-            settings,
-            ctx.workdir / f"{name}.log",
-            [str(len(records)), str(result)],
-        ).start()
-        try:
-            _poll(
-                lambda: 1.0 if result.exists() and result.stat().st_size else None,
-                ctx.timeout,
-                0.2,
-                [proc],
+        produce_all(settings, records)
+        results = [ctx.workdir / f"{name}-w{i}.json" for i in range(workers)]
+        procs = []
+        for i, result in enumerate(results):
+            result.unlink(missing_ok=True)
+            procs.append(
+                Proc(
+                    "benchmarks.bare_faust",
+                    settings if i == 0 else with_port(settings, i),
+                    ctx.workdir / f"{name}-w{i}.log",
+                    [str(result)],
+                ).start()
             )
+        docs: list[dict[str, float]] = []
+
+        def counted_all() -> float | None:
+            docs[:] = [orjson.loads(r.read_bytes()) for r in results if r.exists()]
+            return 1.0 if sum(d["count"] for d in docs) >= len(records) else None
+
+        try:
+            poll(counted_all, ctx.timeout, 0.2, procs)
         finally:
-            proc.stop()
-        doc = orjson.loads(result.read_bytes())
-        return float(doc["count"] - 1) / float(doc["seconds"])
+            for p in procs:
+                p.stop()
+        first = min(d["first"] for d in docs if d["count"])
+        last = max(d["last"] for d in docs if d["count"])
+        return (len(records) - 1) / max(last - first, 1e-6)
 
 
 # 3 and 6 -------------------------------------------------------------------------------------
@@ -200,19 +226,21 @@ class PipelineRun:
     events_per_s: float
     seconds: float
     peak_rss_bytes: int
+    #: Worker CPU seconds (all workers) between the first poll that saw an event taken and
+    #: the poll that saw every hop done: start-up excluded.
     cpu_seconds: float
+    events_timed: int
+    #: Messages the workers sent, by topic, over the whole run (changelogs included).
+    sent_by_topic: dict[str, float]
 
 
 def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> PipelineRun:
-    """Events/s of the full pipeline (`workers` real worker processes) until all caught up.
-
-    Caught up: every input event counted at /metrics, and every summary the contacts agents
-    sent received by the measures agents (summed over the workers).
-    """
-    name = ctx.name(f"pipeline{workers}")
+    """Events/s of the full pipeline (`workers` real worker processes) until every hop has
+    processed everything (`processed_everything`)."""
+    name = ctx.name(f"pipeline{workers}-{ctx.store.rstrip(':/')}")
     with fresh_broker(ctx, name) as broker:
         settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
-        _produce(settings, records)
+        produce_all(settings, records)
         procs = [
             Proc(
                 "benchmarks.worker",
@@ -225,26 +253,36 @@ def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> Pipe
         spy = _profiler(ctx, procs[0]) if workers == 1 else None
         try:
             expected = len(records)
-            first: list[tuple[float, float]] = []
+            first: list[tuple[float, float, float]] = []
+            last: list[list[Samples | None]] = []
 
             def caught_up() -> float | None:
                 samples = [p.samples() for p in procs]
+                last[:] = [samples]
                 now = time.perf_counter()
-                seen = sum(_consumed(s) for s in samples)
-                if seen and not first:
-                    first.append((now, seen))
-                if seen >= expected and _summaries_backlog(samples) <= 0:
+                taken = sum(
+                    metric_total(s, "faust_messages_received_per_topic_total", topic=settings.topic)
+                    for s in samples
+                )
+                if taken and not first:
+                    first.append((now, taken, sum(cpu_seconds(p.pid) for p in procs)))
+                unread = {settings.dlq_topic}
+                if processed_everything(samples, settings.topic, expected, unread):
                     return now
                 return None
 
-            done = _poll(caught_up, ctx.timeout, POLL_SECONDS, procs)
-            start, at_start = first[0]
+            done = poll(caught_up, ctx.timeout, POLL_SECONDS, procs)
+            cpu_done = sum(cpu_seconds(p.pid) for p in procs)
+            start, at_start, cpu_start = first[0]
             seconds = max(done - start, 1e-3)
+            timed = int(expected - at_start)
             return PipelineRun(
-                events_per_s=(expected - at_start) / seconds if done > start else 0.0,
+                events_per_s=timed / seconds if done > start else 0.0,
                 seconds=seconds,
                 peak_rss_bytes=max(rss_bytes(p.pid, peak=True) for p in procs),
-                cpu_seconds=sum(cpu_seconds(p.pid) for p in procs),
+                cpu_seconds=cpu_done - cpu_start,
+                events_timed=timed,
+                sent_by_topic=_by_topic(last[0], "faust_topic_messages_sent_total", "topic."),
             )
         finally:
             for p in procs:
@@ -277,205 +315,3 @@ def _profiler(ctx: BenchContext, proc: Proc) -> subprocess.Popen[bytes] | None:
             stdout=log,
             stderr=log,
         )
-
-
-# 4 -------------------------------------------------------------------------------------------
-def _probe_events(i: int) -> list[Record]:
-    """A marker contact, queued then answered: its outcome increments contacts_total."""
-    cid = f"bench-probe-{i}"
-    base = {"contact_id": cid, "channel": "voice", "queue": "bench-probe", "schema": 1}
-    ts = START + 10 * i
-    return [
-        (
-            cid.encode(),
-            orjson.dumps({**base, "event_id": f"{cid}-q", "type": "contact.queued", "ts": iso(ts)}),
-        ),
-        (
-            cid.encode(),
-            orjson.dumps(
-                {
-                    **base,
-                    "event_id": f"{cid}-a",
-                    "type": "contact.answered",
-                    "ts": iso(ts + 1),
-                    "agent_id": "bench-agent",
-                }
-            ),
-        ),
-    ]
-
-
-def _probes_seen(samples: Samples | None) -> float:
-    return metric_total(samples, "pillarwatch_contacts_total", queue="bench-probe")
-
-
-@dataclass
-class LatencyRun:
-    p50: float
-    p99: float
-    probes: int
-    rate: float
-
-
-def latency(
-    ctx: BenchContext, records: list[Record], rate: float, seconds: float, gap: float = 0.1
-) -> LatencyRun:
-    """Production-to-/metrics latency of marker contacts while the stream runs at `rate`."""
-    name = ctx.name("latency")
-    with fresh_broker(ctx, name) as broker:
-        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
-        _produce(settings, [])  # creates the topics before the worker subscribes
-        proc = Proc(
-            "benchmarks.worker",
-            settings,
-            ctx.workdir / f"{name}.log",
-            overrides_arg(ctx.overrides),
-        ).start()
-        try:
-            return asyncio.run(_paced(ctx, settings, proc, records, rate, seconds, gap))
-        finally:
-            proc.stop()
-
-
-async def _paced(
-    ctx: BenchContext,
-    settings: Settings,
-    proc: Proc,
-    records: list[Record],
-    rate: float,
-    seconds: float,
-    gap: float,
-) -> LatencyRun:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers(settings.broker), linger_ms=5, acks="all"
-    )
-    await producer.start()
-    try:
-        # Warm-up probe: the worker has joined and is serving /metrics when it shows.
-        for key, value in _probe_events(0):
-            await producer.send_and_wait(settings.topic, value, key=key)
-        await asyncio.to_thread(
-            _poll,
-            lambda: 1.0 if _probes_seen(proc.samples()) >= 1 else None,
-            ctx.timeout,
-            0.1,
-            [proc],
-        )
-        paced = records[: max(1, int(rate * seconds))]
-        background = asyncio.create_task(produce(settings, paced, rate=rate, producer=producer))
-        delays: list[float] = []
-        i = 0
-        while not background.done():
-            i += 1
-            started = time.perf_counter()
-            for key, value in _probe_events(i):
-                await producer.send(settings.topic, value, key=key)
-            while _probes_seen(await asyncio.to_thread(proc.samples)) < i + 1:
-                if time.perf_counter() - started > ctx.timeout:
-                    raise TimeoutError("a latency probe never became visible")
-                await asyncio.sleep(0.05)  # 20 Hz
-            delays.append(time.perf_counter() - started)
-            await asyncio.sleep(gap)
-        await background
-    finally:
-        await producer.stop()
-    q = statistics.quantiles(delays, n=100, method="inclusive") if len(delays) > 1 else delays * 99
-    return LatencyRun(p50=statistics.median(delays), p99=q[98], probes=len(delays), rate=rate)
-
-
-# 5 -------------------------------------------------------------------------------------------
-@dataclass
-class MemoryRun:
-    baseline_bytes: int
-    per_10k_open_bytes: float
-    per_queue_bytes: float
-    peak_bytes: int
-    open_contacts: int
-    queues: int
-
-
-def _open_contacts(n: int) -> list[Record]:
-    """Contacts that are queued and nothing more: each stays open in the state tables."""
-    queues = ("billing", "tech-support", "sales", "retention")
-    out: list[Record] = []
-    for i in range(n):
-        cid = f"open-{i}"
-        doc = {
-            "event_id": cid,
-            "type": "contact.queued",
-            "ts": iso(START + i * 0.01),
-            "contact_id": cid,
-            "channel": "voice",
-            "queue": queues[i % len(queues)],
-            "customer_id": f"cust-{i % 5000}",
-            "schema": 1,
-        }
-        out.append((cid.encode(), orjson.dumps(doc)))
-    return out
-
-
-def _queue_contacts(queues: int) -> list[Record]:
-    """One complete contact in each of `queues` new queues: series, buckets and summaries."""
-    out: list[Record] = []
-    for q in range(queues):
-        cid = f"queue-{q}"
-        base = {"contact_id": cid, "channel": "chat", "queue": f"bench-q{q}", "schema": 1}
-        ts = START + 3600 + q
-        for n, (etype, at) in enumerate(
-            (
-                ("contact.queued", 0),
-                ("contact.answered", 5),
-                ("contact.ended", 60),
-                ("contact.wrapped", 70),
-            )
-        ):
-            doc = {**base, "event_id": f"{cid}-{n}", "type": etype, "ts": iso(ts + at)}
-            if etype == "contact.wrapped":
-                doc["resolved"] = True
-            out.append((cid.encode(), orjson.dumps(doc)))
-    return out
-
-
-def memory(ctx: BenchContext, open_contacts: int, queues: int) -> MemoryRun:
-    """RSS of a worker: idle, with `open_contacts` open, then with `queues` more queues."""
-    name = ctx.name("memory")
-    with fresh_broker(ctx, name) as broker:
-        settings = bench_settings(broker, ctx.workdir, name, ctx.partitions, ctx.store)
-        warmup = _probe_events(0)
-        _produce(settings, warmup)
-        proc = Proc(
-            "benchmarks.worker",
-            settings,
-            ctx.workdir / f"{name}.log",
-            overrides_arg(ctx.overrides),
-        ).start()
-        try:
-
-            def settled(count: int) -> Callable[[], float | None]:
-                def probe() -> float | None:
-                    s = proc.samples()
-                    ok = _consumed(s) >= count and s is not None and _summaries_backlog([s]) <= 0
-                    return 1.0 if ok else None
-
-                return probe
-
-            _poll(settled(len(warmup)), ctx.timeout, 0.2, [proc])
-            baseline = rss_bytes(proc.pid)
-            _produce(settings, _open_contacts(open_contacts))
-            _poll(settled(len(warmup) + open_contacts), ctx.timeout, 0.2, [proc])
-            with_open = rss_bytes(proc.pid)
-            extra = _queue_contacts(queues)
-            _produce(settings, extra)
-            _poll(settled(len(warmup) + open_contacts + len(extra)), ctx.timeout, 0.2, [proc])
-            proc.samples()  # one scrape: the window collectors build their series for every queue
-            with_queues = rss_bytes(proc.pid)
-            return MemoryRun(
-                baseline_bytes=baseline,
-                per_10k_open_bytes=(with_open - baseline) * 10_000 / max(open_contacts, 1),
-                per_queue_bytes=(with_queues - with_open) / max(queues, 1),
-                peak_bytes=rss_bytes(proc.pid, peak=True),
-                open_contacts=open_contacts,
-                queues=queues,
-            )
-        finally:
-            proc.stop()

@@ -1,16 +1,48 @@
 """`python -m benchmarks.worker [JSON]`: the real worker, with extra Faust settings.
 
 Without an argument it is `pillarwatch worker`; the benchmark passes a JSON object of Faust
-settings (e.g. {"stream_buffer_maxsize": 16384}) to measure one lever at a time.
+settings (e.g. {"stream_buffer_maxsize": 16384}) to measure one lever at a time. The code
+levers of the first hop can be turned off for a before/after in the same tree with
+BENCH_LEVERS_OFF (comma-separated, `pillarwatch bench --levers-off`):
+- `batching`: one event per batch, so one row write per event (streams/agents/contacts.py);
+- `sensor`: Faust's full Prometheus sensor with `_created` samples (streams/sensor.py).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from pillarwatch.streams.settings import Settings
 from pillarwatch.worker import run_worker
+
+LEVERS = ("batching", "sensor")
+
+
+def levers_off(names: str) -> None:
+    """Undo the named levers in this process, before the app is built."""
+    for name in filter(None, names.split(",")):
+        if name == "batching":
+            from pillarwatch.streams.agents import contacts
+
+            contacts.BATCH_MAX = 1
+        elif name == "sensor":
+            from faust.sensors.prometheus import setup_prometheus_sensors
+
+            from pillarwatch.streams import app
+
+            def full_sensor(faust_app: object, registry: object, prefix: str) -> None:
+                setup_prometheus_sensors(
+                    faust_app,  # type: ignore[arg-type]
+                    pattern="/metrics",
+                    registry=registry,  # type: ignore[arg-type]
+                    name_prefix=prefix,
+                )
+
+            setattr(app, "setup_sensor", full_sensor)  # noqa: B010 (replaced for a measurement)
+        else:
+            raise SystemExit(f"BENCH_LEVERS_OFF: unknown lever {name!r}; {LEVERS}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = json.loads(args[0]) if args else {}
     if not isinstance(overrides, dict):
         raise SystemExit("bench_worker: the argument must be a JSON object of Faust settings")
+    levers_off(os.environ.get("BENCH_LEVERS_OFF", ""))
     return run_worker(Settings.from_env(), overrides)
 
 

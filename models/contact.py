@@ -26,7 +26,8 @@ before its `queued` ends with the same summaries. Rules for impossible sequences
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 from pillarwatch.models.config import Config
@@ -34,6 +35,7 @@ from pillarwatch.models.events import Event
 from pillarwatch.models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
 
 __all__ = [
+    "ContactRow",
     "ContactState",
     "Outcome",
     "Summary",
@@ -82,12 +84,31 @@ class ContactState:
     empathy_times: list[float] = field(default_factory=list)
     contact_id: str = ""  # carried into outcomes and summaries: the measures side dedupes by it
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_row(self) -> ContactRow:
+        """The stored form: a tuple in field order, lists as tuples (about a third of the
+        memory of a dict of field names, and a snapshot: `apply` mutates the state in place,
+        so a row taken before it compares unequal to one taken after a change)."""
+        values = _ROW_VALUES(self)
+        return tuple(tuple(v) if i in _LIST_FIELDS else v for i, v in enumerate(values))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ContactState:
-        return cls(**data)
+    def from_row(cls, row: ContactRow | list[Any]) -> ContactState:
+        """From `to_row`'s tuple, or the JSON list it becomes in the changelog."""
+        if len(row) != len(_ROW_NAMES):
+            raise ValueError(
+                f"contact row: {len(row)} values, expected {len(_ROW_NAMES)} ({_ROW_NAMES})"
+            )
+        values: list[Any] = [list(v) if i in _LIST_FIELDS else v for i, v in enumerate(row)]
+        return cls(*values)
+
+
+#: A ContactState as stored: its fields in declaration order.
+ContactRow = tuple[Any, ...]
+_ROW_NAMES = tuple(f.name for f in fields(ContactState))
+_ROW_VALUES = attrgetter(*_ROW_NAMES)
+_LIST_FIELDS = frozenset(
+    i for i, f in enumerate(fields(ContactState)) if f.type in ("list[float]", list[float])
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,14 +350,6 @@ def _holds(s: ContactState) -> tuple[int, float]:
     return count, seconds
 
 
-def _apology_delay(s: ContactState) -> float | None:
-    """Seconds from the first complaint to the first apology at or after it."""
-    if s.complaint_ts is None:
-        return None
-    after = [t for t in s.apology_times if t >= s.complaint_ts]
-    return min(after) - s.complaint_ts if after else None
-
-
 def _ignore(_s: ContactState, _e: Event, _m: int) -> None:
     return None
 
@@ -390,7 +403,7 @@ def _summary(s: ContactState, force: bool = False) -> Summary | None:
     end = max(s.ended_ts, s.wrapped_ts or s.ended_ts)
     s.summary_sent = True
     handle = max(0.0, end - s.answered_ts) if s.answered_ts is not None else None
-    delay = _apology_delay(s)
+    delay = _first_after(s.apology_times, s.complaint_ts)  # complaint to first apology after it
     holds, hold_seconds = _holds(s)
     known = [t for t in (s.queued_ts, s.answered_ts, s.abandoned_ts, s.ended_ts) if t is not None]
     gone = next((t for t in (s.answered_ts, s.abandoned_ts, s.ended_ts) if t is not None), None)

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import faust
-from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
 from pillarwatch.streams.agents import install_all
@@ -14,6 +13,7 @@ from pillarwatch.streams.clock import StreamClock
 from pillarwatch.streams.metrics import Metrics, ScrapeCollector, partition_gauges
 from pillarwatch.streams.readiness import install_readiness
 from pillarwatch.streams.rocksdb_options import table_options
+from pillarwatch.streams.sensor import setup_sensor
 from pillarwatch.streams.settings import Settings
 
 __all__ = ["BY_CUSTOMER", "PillarwatchApp", "broker_options", "create_app"]
@@ -125,8 +125,9 @@ def create_app(
     app.registry = registry if registry is not None else CollectorRegistry()
     app.metrics = Metrics(app.registry, max_queues=settings.max_queues)
     app.clock = StreamClock()
-    # Faust's own sensor on our registry, under a fixed prefix (not the configurable app id).
-    setup_prometheus_sensors(app, pattern="/metrics", registry=app.registry, name_prefix="faust")
+    # Faust's own sensor on our registry, under a fixed prefix (not the configurable app id),
+    # without the per-event series nothing reads (streams/sensor.py).
+    setup_sensor(app, app.registry, "faust")
     app.registry.register(ScrapeCollector(partition_gauges(lambda: _assignment(app))))
     install_readiness(app)
     install_all(app)

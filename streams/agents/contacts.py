@@ -3,8 +3,15 @@
 Consumes the input topic (key: contact id). Rejects go to the dead-letter topic with the raw
 bytes as value and the reason in headers. Outcomes (answered/abandoned, as they happen) and
 full summaries (when a contact ends) go to `contact-summaries`, keyed by queue and channel.
-An event not keyed by its contact id is forwarded once to a repartition topic keyed by
-contact id, and handled from there: the state Table must see all of a contact's events.
+An event not keyed by its contact id is forwarded once, already decoded, to a repartition
+topic keyed by contact id, and handled from there: the state Table must see all of a
+contact's events.
+
+Events are handled in batches of what the stream has buffered (at most BATCH_MAX): each
+contact's row is read once, every event is applied in order and its outputs sent at once,
+and the row is written once at the end of the batch, only if it changed. The batch's events
+are acked after that write, so a crash replays them. See `FirstHop.process` for why this is
+not Faust's `take_events`.
 
 Ended contacts stay in the Table as tombstones, and every contact is closed after
 `contact_timeout_seconds` without an event (models/contact.py rules), so the Table is bounded
@@ -13,11 +20,15 @@ by the contacts of the last timeout and a replay after a crash re-emits nothing.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from faust.types import StreamT
+import orjson
+from faust.types import EventT, StreamT
 from prometheus_client.core import GaugeMetricFamily
 
 from pillarwatch.models.catalogue import spec
@@ -35,14 +46,24 @@ from pillarwatch.models.contact import (
 from pillarwatch.models.dedupe import RecentIds
 from pillarwatch.models.events import Event, Rejection, decode
 from pillarwatch.models.staffing import AgentStateChange
-from pillarwatch.models.summaries import to_wire, wire_key
+from pillarwatch.models.summaries import WireItem, to_wire, wire_key
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
 from pillarwatch.streams.spec import AgentSpec
 
 if TYPE_CHECKING:
     from pillarwatch.streams.app import PillarwatchApp
 
-__all__ = ["SPEC", "SWEEP_LIMIT", "install", "load_state", "store_state"]
+__all__ = [
+    "BATCH_MAX",
+    "SPEC",
+    "SWEEP_LIMIT",
+    "FirstHop",
+    "decode_forwarded",
+    "encode_forwarded",
+    "install",
+    "load_state",
+    "store_state",
+]
 
 SPEC = AgentSpec(
     name="contacts",
@@ -68,66 +89,286 @@ SPEC = AgentSpec(
 
 # Stale contacts closed per sweep: bounds the pause one event can cause; the rest go next sweep.
 SWEEP_LIMIT = 5000
+# Events handled per batch at most: bounds the events held unacked and the pause of one batch.
+BATCH_MAX = 500
+# How long a batch waits for the stream's buffer to refill before it is handled, when its
+# partition has more messages (a backlog): Faust's fetch loop hands over fetched messages one
+# at a time, so without a short wait every batch would hold one event. Caught up (live
+# traffic), a batch does not wait. Bounds the latency batching adds.
+BATCH_WAIT_SECONDS = 0.01
+BATCH_POLL_SECONDS = 0.002
+
+#: A `contacts` row: the partition whose changelog holds it (for the sweep), then the state.
+Row = tuple[Any, ...]
+#: A `waiting` row: (queue, channel, queued_ts).
+WaitingRow = tuple[Any, ...]
 
 
-def store_state(state: ContactState, partition: int) -> dict[str, Any]:
-    """The Table row: the state plus the partition whose changelog holds it (for the sweep)."""
-    row = state.to_dict()
-    row["partition"] = partition
-    return row
+def store_state(state: ContactState, partition: int) -> Row:
+    """The Table row: the partition, then the state's fields (models/contact.py `to_row`)."""
+    return (partition, *state.to_row())
 
 
-def load_state(row: dict[str, Any] | None) -> ContactState | None:
-    if row is None:
-        return None
-    fields = dict(row)
-    fields.pop("partition", None)
-    return ContactState.from_dict(fields)
+def load_state(row: Row | list[Any] | None) -> ContactState | None:
+    """The state of a row (a tuple in memory, a JSON list after a changelog recovery)."""
+    return None if row is None else ContactState.from_row(row[1:])
 
 
-def install(app: PillarwatchApp) -> None:
-    s = app.settings
-    m = app.metrics
-    events_topic = app.topic(
-        s.topic, key_serializer="raw", value_serializer="raw", partitions=s.partitions
-    )
-    by_contact = app.rekey_topic("contact-events-by-contact", value_serializer="raw")
-    dlq = app.topic(s.dlq_topic, key_serializer="raw", value_serializer="raw")
-    summaries = app.topic(s.summaries_topic, key_serializer="raw", value_serializer="json")
-    contacts = app.Table("contacts", default=None, partitions=s.partitions)
-    # Contacts waiting in queue now, for the live gauges: small (rows leave when answered).
-    waiting = app.Table("waiting", default=None, partitions=s.partitions)
-    recent = RecentIds(s.dedupe_capacity)
-    config = s.config
-    # Stream time per input partition (streams/clock.py): lateness is judged per partition,
-    # as Kafka orders only within one; the measures agent ends its windows at the newest.
-    clock = app.clock
-    # Per partition: event time of the last sweep. A cache: after a restart it starts empty
-    # and the first event of each partition sweeps it.
-    partition_time: dict[int, float] = {}
-    swept_at: dict[int, float] = {}
-    sweep_every = max(60.0, config.contact_timeout_seconds / 8)
+_EVENT_NAMES = tuple(Event.__dataclass_fields__)
+_EVENT_FIELDS = attrgetter(*_EVENT_NAMES)
+_QUEUES = _EVENT_NAMES.index("queues")
 
-    async def reject(raw: Any, rejection: Rejection) -> None:
-        m.rejected.labels(rejection.reason).inc()
+
+def encode_forwarded(event: Event) -> bytes:
+    """The repartition topic's value: the validated event's fields, so it is decoded once."""
+    return orjson.dumps(_EVENT_FIELDS(event))
+
+
+def decode_forwarded(value: bytes | None) -> Event | Rejection:
+    try:
+        values = orjson.loads(value or b"null")
+    except orjson.JSONDecodeError as exc:
+        return Rejection("not_json", f"forwarded event (from this app's own hop): {exc}")
+    if not isinstance(values, list) or len(values) != len(_EVENT_NAMES):
+        return Rejection("not_object", f"forwarded event: expected {len(_EVENT_NAMES)} fields")
+    values[_QUEUES] = tuple(values[_QUEUES])
+    return Event(*values)
+
+
+def set_current_event(stream: StreamT[Any], event: EventT[Any]) -> None:
+    """Make `event` the one a Table read or write belongs to: Faust takes the changelog
+    partition, and RocksDB the partition it reads and writes, from the current event, which
+    in a batch is the stream's last, not the contact's own."""
+    stream._set_current_event(event)  # type: ignore[attr-defined]
+
+
+async def more_coming(queue: Any, last: EventT[Any], end_offsets: Mapping[Any, int]) -> bool:
+    """True when the stream has another event buffered now, or, when `last`'s partition has
+    more messages, within BATCH_WAIT_SECONDS. Bounded by time alone: a batch never waits for
+    anything that could wait for it."""
+    if not queue.empty():
+        return True
+    end = end_offsets.get(last.message.tp)
+    if end is None or end <= last.message.offset + 1:
+        return False  # caught up: handle the batch now
+    for _ in range(round(BATCH_WAIT_SECONDS / BATCH_POLL_SECONDS)):
+        await asyncio.sleep(BATCH_POLL_SECONDS)
+        if not queue.empty():
+            return True
+    return False
+
+
+@dataclass(slots=True)
+class Pending:
+    """One contact during a batch: its rows as read at the start and as they are now."""
+
+    event: EventT[Any]  # its latest event: the rows are written to this event's partition
+    partition: int
+    stored: Row | None
+    state: ContactState | None
+    stored_waiting: WaitingRow | None
+    waiting: WaitingRow | None
+
+
+class FirstHop:
+    """The first hop's steps, one method each: decode, route, apply, emit, sweep, gauges."""
+
+    def __init__(self, app: PillarwatchApp) -> None:
+        s = app.settings
+        self.app = app
+        self.metrics = app.metrics
+        self.config = s.config
+        # Stream time per input partition (streams/clock.py): lateness is judged per partition,
+        # as Kafka orders only within one; the measures agent ends its windows at the newest.
+        self.clock = app.clock
+        self.events_topic = app.topic(
+            s.topic, key_serializer="raw", value_serializer="raw", partitions=s.partitions
+        )
+        self.by_contact = app.rekey_topic("contact-events-by-contact", value_serializer="raw")
+        self.dlq = app.topic(s.dlq_topic, key_serializer="raw", value_serializer="raw")
+        self.summaries = app.topic(s.summaries_topic, key_serializer="raw", value_serializer="json")
+        self.contacts = app.Table("contacts", default=None, partitions=s.partitions)
+        # Contacts waiting in queue now, for the live gauges: small (rows leave when answered).
+        self.waiting = app.Table("waiting", default=None, partitions=s.partitions)
+        self.recent = RecentIds(s.dedupe_capacity)
+        # Per partition: newest event time and event time of the last sweep. A cache: after a
+        # restart it starts empty and the first event of each partition sweeps it.
+        self.partition_time: dict[int, float] = {}
+        self.swept_at: dict[int, float] = {}
+        self.sweep_every = max(60.0, self.config.contact_timeout_seconds / 8)
+        # (queue label, channel) pairs this worker has queued contacts for; bounded by the queue
+        # label cap times the five channels. A derived view for the gauges, not state of record.
+        self.queues_seen: set[tuple[str, str]] = set()
+        self.waiting_spec = spec("pillarwatch_queue_waiting_contacts")
+        self.longest_spec = spec("pillarwatch_queue_longest_wait_seconds")
+
+    # The loop -----------------------------------------------------------------------------
+    async def process(self, stream: StreamT[Any], repartitioned: bool) -> None:
+        """Handle the stream in batches of what it has buffered; ack each batch once written.
+
+        Not Faust's `take_events`: that runs the stream in a background task and reads
+        `stream.current_event` after awaiting the previous batch, while the batch's Table
+        writes must move `current_event` to each contact's own event (the changelog and
+        RocksDB partition come from it), so an event that arrives during a batch can be
+        recorded as an older one: never processed, never acked, the partition's commits stuck
+        (docs/performance.md, "Batching"). Here the agent's own task iterates, a batch ends as
+        soon as the stream's buffer is empty (after up to BATCH_WAIT_SECONDS when the
+        partition has a backlog: it waits for time alone, never for anything that could wait
+        for it), and events are acked only after their batch's writes.
+        """
+        stream.enable_acks = False
+        queue = stream.channel.queue  # type: ignore[attr-defined]
+        batch: list[EventT[Any]] = []
+        end_offsets = self.app.monitor.tp_end_offsets  # per partition, kept by Faust's fetch
+        async for raw in stream.events():
+            batch.append(raw)
+            if len(batch) < BATCH_MAX and await more_coming(queue, raw, end_offsets):
+                continue
+            await self.handle_batch(stream, batch, repartitioned)
+            for done in batch:
+                await stream.ack(done)
+            batch.clear()
+
+    async def handle_batch(
+        self, stream: StreamT[Any], batch: list[EventT[Any]], repartitioned: bool
+    ) -> None:
+        pending: dict[str, Pending] = {}
+        for raw in batch:
+            # Table reads and writes belong to this event: RocksDB reads a key from the
+            # partition of the current event only, and the stream has moved on to the last.
+            set_current_event(stream, raw)
+            event = await self.decode(raw, repartitioned)
+            if event is None:
+                continue
+            partition = raw.message.partition
+            if not await self.route(event, raw):
+                continue
+            if self.sweep_due(partition, event.ts):
+                await self.write(stream, pending)  # the sweep must see this batch's rows
+                set_current_event(stream, raw)  # its deletes go to this partition
+                await self.sweep(partition)
+            await self.apply(event, raw, partition, pending)
+        await self.write(stream, pending)
+
+    # Decode -------------------------------------------------------------------------------
+    async def decode(self, raw: EventT[Any], repartitioned: bool) -> Event | None:
+        """The event, once: dead-lettered if invalid; on the input, deduped and counted."""
+        result = decode_forwarded(raw.value) if repartitioned else decode(raw.value)
+        if isinstance(result, Rejection):
+            await self.reject(raw, result)
+            return None
+        if repartitioned:
+            return result  # counted when it came in on the input topic
+        m = self.metrics
+        if self.recent.seen(result.event_id):
+            m.duplicates.inc()
+            return None
+        m.count_event(result.type)
+        m.lag.observe(max(0.0, time.time() - result.ts))
+        partition = raw.message.partition
+        mark = self.clock.mark(partition)
+        if mark is not None and result.ts < mark - self.config.lateness_seconds:
+            m.late.inc()
+        self.clock.observe(partition, result.ts)
+        return result
+
+    async def reject(self, raw: EventT[Any], rejection: Rejection) -> None:
+        self.metrics.rejected.labels(rejection.reason).inc()
         msg = raw.message
         headers = [
             ("pillarwatch.reason", rejection.reason.encode()),
             ("pillarwatch.detail", rejection.detail.encode("utf-8", "replace")[:1024]),
             ("pillarwatch.source", f"{msg.topic}/{msg.partition}/{msg.offset}".encode()),
         ]
-        await dlq.send(key=raw.key, value=raw.value, headers=headers)
+        await self.dlq.send(key=raw.key, value=raw.value, headers=headers)
 
-    async def agent_state(event: Event) -> None:
-        # No contact state: the change goes to each queue's owner, next to its buckets, where
-        # the staffing projection needs both.
-        for queue in event.queues:
-            change = AgentStateChange(
-                queue, event.channel, event.ts, event.agent_id or "", event.state or ""
-            )
-            await summaries.send(key=wire_key(queue, event.channel).encode(), value=to_wire(change))
+    # Route --------------------------------------------------------------------------------
+    async def route(self, event: Event, raw: EventT[Any]) -> bool:
+        """Send on what needs no contact state; True when the event goes on to `apply`."""
+        if event.type == "agent.state":
+            # No contact state: the change goes to each queue's owner, next to its buckets,
+            # where the staffing projection needs both.
+            for queue in event.queues:
+                change = AgentStateChange(
+                    queue, event.channel, event.ts, event.agent_id or "", event.state or ""
+                )
+                await self.send(change)
+            return False
+        key = event.contact_id.encode()
+        if raw.key != key:
+            await self.by_contact.send(key=key, value=encode_forwarded(event))
+            return False
+        return True
 
-    async def emit(items: list[Outcome | Summary]) -> None:
+    # Apply --------------------------------------------------------------------------------
+    async def apply(
+        self, event: Event, raw: EventT[Any], partition: int, pending: dict[str, Pending]
+    ) -> None:
+        """Fold one event into its contact's state (read once per batch) and emit."""
+        if event.type == "survey.answered":
+            # Surveys come after the contact has ended (and its state is gone): they carry
+            # queue and channel themselves and are counted in the minute they are answered.
+            await self.send(survey(event))
+            return
+        markers = 0
+        if event.type == "contact.message":
+            markers = relevant_markers(event)
+            if not markers and not needs_state(event):
+                return  # a plain message changes nothing: no state read, no changelog write
+        contact = pending.get(event.contact_id)
+        if contact is None:
+            contact = pending[event.contact_id] = self.read(event.contact_id, raw, partition)
+        contact.event, contact.partition = raw, partition
+        state = contact.state
+        if state is not None and is_stale(state, event.ts, self.config):
+            await self.close(contact)  # a new contact reusing an old id
+            state = None
+        had_state = state is not None
+        state, emitted = apply(state, event, markers, self.config)
+        contact.state = state
+        if state.queued_ts is not None and not state.outcome_sent:
+            if not had_state or not contact.waiting:
+                contact.waiting = (state.queue, state.channel, state.queued_ts)
+                # Remembered so that an empty queue shows 0 waiting, not no series at all.
+                self.queues_seen.add((self.metrics.queue_label(state.queue), state.channel))
+        else:
+            contact.waiting = None
+        await self.emit(emitted)
+
+    def read(self, contact_id: str, raw: EventT[Any], partition: int) -> Pending:
+        """A contact's rows, as tuples: a store that serializes (RocksDB, or a changelog
+        recovery) gives JSON lists back, which would never compare equal to a new row."""
+        found = self.contacts.get(contact_id)
+        state = load_state(found)
+        stored = None if state is None else store_state(state, found[0])
+        found_waiting = self.waiting.get(contact_id)
+        stored_waiting = None if found_waiting is None else tuple(found_waiting)
+        return Pending(raw, partition, stored, state, stored_waiting, stored_waiting)
+
+    async def write(self, stream: StreamT[Any], pending: dict[str, Pending]) -> None:
+        """Write each contact's rows once, and only if they changed: an event that changes
+        nothing (a replay, a repeat) costs no changelog message."""
+        for contact_id, contact in pending.items():
+            row = None if contact.state is None else store_state(contact.state, contact.partition)
+            if row == contact.stored and contact.waiting == contact.stored_waiting:
+                continue
+            # Kept after its summary too (a tombstone until the timeout): replays change nothing.
+            set_current_event(stream, contact.event)  # its own partition's changelog
+            if row != contact.stored:
+                if row is not None:
+                    self.contacts[contact_id] = row
+                elif contact.stored is not None:
+                    del self.contacts[contact_id]
+            if contact.waiting != contact.stored_waiting:
+                if contact.waiting is not None:
+                    self.waiting[contact_id] = contact.waiting
+                elif contact.stored_waiting is not None:
+                    del self.waiting[contact_id]
+        pending.clear()
+
+    # Emit ---------------------------------------------------------------------------------
+    async def emit(self, items: list[Outcome | Summary]) -> None:
+        m = self.metrics
         for item in items:
             queue = m.queue_label(item.queue)
             if isinstance(item, Outcome):
@@ -136,130 +377,82 @@ def install(app: PillarwatchApp) -> None:
                     m.wait.labels(queue, item.channel).observe(item.wait)
             elif item.handle is not None:
                 m.handle.labels(queue, item.channel).observe(item.handle)
-            await summaries.send(
-                key=wire_key(item.queue, item.channel).encode(), value=to_wire(item)
-            )
+            await self.send(item)
 
-    async def close(contact_id: str, state: ContactState) -> None:
-        """Expire one contact: emit what the timeout rule says, then forget it."""
-        if not state.summary_sent:
-            m.expired.inc()
-        emitted = expire(state, config)
-        del contacts[contact_id]
-        if contact_id in waiting:
-            del waiting[contact_id]
-        await emit(emitted)
+    async def send(self, item: WireItem) -> None:
+        key = wire_key(item.queue, item.channel).encode()
+        await self.summaries.send(key=key, value=to_wire(item))
 
-    async def sweep(partition: int, ts: float) -> None:
+    # Sweep --------------------------------------------------------------------------------
+    def sweep_due(self, partition: int, ts: float) -> bool:
+        now = self.partition_time[partition] = max(ts, self.partition_time.get(partition, 0.0))
+        return now >= self.swept_at.get(partition, float("-inf")) + self.sweep_every
+
+    async def sweep(self, partition: int) -> None:
         """Close stale contacts of `partition`, the partition of the event being processed.
 
         Faust writes a table change to the changelog partition of the current event, so only
         this partition's rows may be deleted now; each row records its partition for this.
         """
-        now = partition_time[partition] = max(ts, partition_time.get(partition, 0.0))
-        if now < swept_at.get(partition, float("-inf")) + sweep_every:
-            return
-        swept_at[partition] = now
-        stale = []
-        for contact_id, row in contacts.items():
-            if row is not None and row.get("partition") == partition:
+        now = self.swept_at[partition] = self.partition_time[partition]
+        stale: list[tuple[str, ContactState]] = []
+        for contact_id, row in self.contacts.items():
+            if row is not None and row[0] == partition:
                 state = load_state(row)
-                if state is not None and is_stale(state, now, config):
+                if state is not None and is_stale(state, now, self.config):
                     stale.append((contact_id, state))
                     if len(stale) >= SWEEP_LIMIT:
                         break
         for contact_id, state in stale:
-            await close(contact_id, state)
+            emitted = self.expire(state)
+            del self.contacts[contact_id]
+            if contact_id in self.waiting:
+                del self.waiting[contact_id]
+            await self.emit(emitted)
 
-    async def handle(event: Event, raw_key: bytes | None, raw_value: bytes, partition: int) -> None:
-        if event.type == "agent.state":
-            await agent_state(event)
-            return
-        key = event.contact_id.encode()
-        if raw_key != key:
-            await by_contact.send(key=key, value=raw_value)
-            return
-        await sweep(partition, event.ts)
-        if event.type == "survey.answered":
-            # Surveys come after the contact has ended (and its state is gone): they carry
-            # queue and channel themselves and are counted in the minute they are answered.
-            answer = survey(event)
-            key = wire_key(answer.queue, answer.channel).encode()
-            await summaries.send(key=key, value=to_wire(answer))
-            return
-        markers = 0
-        if event.type == "contact.message":
-            markers = relevant_markers(event)
-            if not markers and not needs_state(event):
-                return  # a plain message changes nothing: no state read, no changelog write
-        found = contacts.get(event.contact_id)
-        state = load_state(found)
-        if state is not None and is_stale(state, event.ts, config):
-            await close(event.contact_id, state)  # a new contact reusing an old id
-            state = found = None
-        state, emitted = apply(state, event, markers, config)
-        # Kept after its summary too (a tombstone until the timeout): replays change nothing.
-        contacts[event.contact_id] = store_state(state, partition)
-        is_waiting = state.queued_ts is not None and not state.outcome_sent
-        if is_waiting:
-            if found is None or not waiting.get(event.contact_id):
-                waiting[event.contact_id] = [state.queue, state.channel, state.queued_ts]
-                # Remembered so that an empty queue shows 0 waiting, not no series at all.
-                queues_seen.add((m.queue_label(state.queue), state.channel))
-        elif event.contact_id in waiting:
-            del waiting[event.contact_id]
-        await emit(emitted)
+    async def close(self, contact: Pending) -> None:
+        """Expire a stale contact met by a new event; its rows go at the batch's write."""
+        assert contact.state is not None
+        emitted = self.expire(contact.state)
+        contact.state = contact.waiting = None
+        await self.emit(emitted)
 
-    async def process(stream: StreamT[Any], repartitioned: bool) -> None:
-        async for raw in stream.events():
-            result = decode(raw.value)
-            if isinstance(result, Rejection):
-                await reject(raw, result)
-                continue
-            if not repartitioned:
-                if recent.seen(result.event_id):
-                    m.duplicates.inc()
-                    continue
-                m.count_event(result.type)
-                m.lag.observe(max(0.0, time.time() - result.ts))
-                partition = raw.message.partition
-                mark = clock.mark(partition)
-                if mark is not None and result.ts < mark - config.lateness_seconds:
-                    m.late.inc()
-                clock.observe(partition, result.ts)
-            await handle(result, raw.key, raw.value, raw.message.partition)
+    def expire(self, state: ContactState) -> list[Outcome | Summary]:
+        """What the timeout rule emits for a contact (models/contact.py `expire`)."""
+        if not state.summary_sent:
+            self.metrics.expired.inc()
+        return expire(state, self.config)
 
-    @app.agent(events_topic, name="contacts")
-    async def contacts_agent(stream: StreamT[Any]) -> None:
-        await process(stream, repartitioned=False)
-
-    @app.agent(by_contact, name="contacts-repartitioned")
-    async def contacts_repartitioned(stream: StreamT[Any]) -> None:
-        await process(stream, repartitioned=True)
-
-    waiting_spec = spec("pillarwatch_queue_waiting_contacts")
-    longest_spec = spec("pillarwatch_queue_longest_wait_seconds")
-
-    # (queue label, channel) pairs this worker has queued contacts for; bounded by the queue
-    # label cap times the five channels. A derived view for the gauges, not state of record.
-    queues_seen: set[tuple[str, str]] = set()
-
-    def live_gauges() -> Iterator[GaugeMetricFamily]:
+    # Live gauges --------------------------------------------------------------------------
+    def live_gauges(self) -> Iterator[GaugeMetricFamily]:
         # Event time: "now" is the newest event seen, so a backfill shows sane waits.
-        now = clock.now() or 0.0
-        counts: dict[tuple[str, str], int] = dict.fromkeys(queues_seen, 0)
+        now = self.clock.now() or 0.0
+        label = self.metrics.queue_label
+        counts: dict[tuple[str, str], int] = dict.fromkeys(self.queues_seen, 0)
         oldest: dict[tuple[str, str], float] = {}
-        for row in waiting.values():
+        for row in self.waiting.values():
             if not row:
                 continue
-            key = (m.queue_label(row[0]), row[1])
+            key = (label(row[0]), row[1])
             counts[key] = counts.get(key, 0) + 1
             oldest[key] = min(oldest.get(key, row[2]), row[2])
-        n_family, w_family = gauge_family(waiting_spec), gauge_family(longest_spec)
+        n_family, w_family = gauge_family(self.waiting_spec), gauge_family(self.longest_spec)
         for key, count in sorted(counts.items()):
             n_family.add_metric(list(key), count)
             w_family.add_metric(list(key), max(0.0, now - oldest.get(key, now)))
         yield n_family
         yield w_family
 
-    app.registry.register(ScrapeCollector(live_gauges))
+
+def install(app: PillarwatchApp) -> None:
+    hop = FirstHop(app)
+
+    @app.agent(hop.events_topic, name="contacts")
+    async def contacts_agent(stream: StreamT[Any]) -> None:
+        await hop.process(stream, repartitioned=False)
+
+    @app.agent(hop.by_contact, name="contacts-repartitioned")
+    async def contacts_repartitioned(stream: StreamT[Any]) -> None:
+        await hop.process(stream, repartitioned=True)
+
+    app.registry.register(ScrapeCollector(hop.live_gauges))

@@ -23,16 +23,24 @@ FIGURES = {
     "ratio_pipeline_to_faust",
     "worker_peak_rss_mb",
     "worker_cpu_ms_per_event",
+    "changelog_messages_per_event",
+    "first_hop_changelog_messages_per_event",
     "latency_rate_events_per_s",
     "latency_p50_s",
     "latency_p99_s",
+    "latency_first_hop_p50_s",
+    "latency_first_hop_p99_s",
     "latency_probes",
     "idle_rss_mb",
     "rss_mb_per_10k_open_contacts",
     "rss_kb_per_active_queue",
     "peak_rss_mb_open_contacts",
-    "two_workers_events_per_s",
+    "bare_faust_two_workers_events_per_s",
+    "bare_faust_two_worker_speedup",
+    "pipeline_rocksdb_events_per_s",
+    "two_workers_rocksdb_events_per_s",
     "two_worker_speedup",
+    "two_worker_speedup_vs_faust",
 }
 
 
@@ -52,6 +60,9 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     bad = {k: v for k, v in figures.items() if not (math.isfinite(v) and v > 0)}
     assert not bad, f"figures not positive: {bad}"
     assert figures["latency_p50_s"] <= figures["latency_p99_s"]
+    # At least 50 probes, each timed to its window gauge, which comes after the first hop.
+    assert figures["latency_probes"] >= 50
+    assert figures["latency_first_hop_p50_s"] <= figures["latency_p50_s"]
     assert set(result["goals"]) == set(GOALS)
     assert all(isinstance(g["met"], bool) for g in result["goals"].values())
     assert result["params"]["events"] == 2000

@@ -1,0 +1,70 @@
+"""Faust's Prometheus sensor, keeping only the series something here reads.
+
+Faust's sensor updates a dozen series per message. Kept, because a dashboard, an alert, a
+runbook or the benchmark reads them: messages received per topic, active messages, messages
+sent per topic, end and committed offsets per partition (the consumer-lag alert), rebalances,
+messages received per topic and partition (the two-worker test), and the commit and
+assignment figures (updated per commit or rebalance, not per message). Dropped: the Table
+get/set/del counter (two or three updates per event), the per-stream event counter, the event
+runtime and send latency histograms (one observation per event and per message produced), and
+every counter's `_created` sample (docs/performance.md, "Faust's Prometheus sensor").
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import faust
+import prometheus_client
+from faust.sensors.monitor import Monitor
+from faust.sensors.prometheus import PrometheusMonitor, setup_prometheus_sensors
+from prometheus_client import CollectorRegistry
+
+__all__ = ["LeanPrometheusMonitor", "setup_sensor"]
+
+#: Faust's metric families no dashboard, alert, runbook, test or the bench reads.
+UNUSED = (
+    "events_runtime_latency",
+    "total_events",
+    "total_active_events",
+    "total_events_per_stream",
+    "table_operations",
+    "producer_send_latency",
+)
+
+
+class LeanPrometheusMonitor(PrometheusMonitor):
+    """Faust's monitor without the per-event and per-Table-operation series in UNUSED."""
+
+    def on_stream_event_in(self, tp: Any, offset: int, stream: Any, event: Any) -> Any:
+        return Monitor.on_stream_event_in(self, tp, offset, stream, event)
+
+    def on_stream_event_out(
+        self, tp: Any, offset: int, stream: Any, event: Any, state: Any = None
+    ) -> None:
+        Monitor.on_stream_event_out(self, tp, offset, stream, event, state)
+
+    def on_table_get(self, table: Any, key: Any) -> None:
+        return None
+
+    def on_table_set(self, table: Any, key: Any, value: Any) -> None:
+        return None
+
+    def on_table_del(self, table: Any, key: Any) -> None:
+        return None
+
+    def on_send_completed(self, producer: Any, state: Any, metadata: Any) -> None:
+        Monitor.on_send_completed(self, producer, state, metadata)
+
+
+def setup_sensor(app: faust.App, registry: CollectorRegistry, prefix: str) -> None:
+    """Faust's sensor and /metrics page on `registry`, with the lean monitor."""
+    setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix=prefix)
+    full = cast(PrometheusMonitor, app.monitor)
+    metrics = full._metrics
+    for name in UNUSED:
+        registry.unregister(getattr(metrics, name))
+    app.monitor = LeanPrometheusMonitor(metrics=metrics)
+    # Process-wide: `_created` is a sample per counter and histogram series at every scrape,
+    # and no dashboard or alert reads it.
+    prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
