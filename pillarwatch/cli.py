@@ -21,6 +21,10 @@ _DELEGATED = {
     "top": ("pillarwatch.top", "a live wallboard in the terminal"),
     "ingest": ("pillarwatch.ingest.cli", "receive events from contact-centre platforms"),
     "new-agent": ("pillarwatch.new_agent", "write a skeleton stream agent and its test"),
+    "backtest": (
+        "pillarwatch.backtest.cli",
+        "when would the alert rules have fired on recorded events",
+    ),
 }
 
 
