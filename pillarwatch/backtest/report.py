@@ -9,11 +9,10 @@ alone; the guards after `and` are not drawn, the shading shows where they let it
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pillarwatch.backtest.alerts import Firing
+from pillarwatch.backtest.alerts import Firing, iso
 from pillarwatch.backtest.prometheus import PrometheusServer, range_query
 
 __all__ = ["draw_reports", "split_comparison"]
@@ -68,8 +67,8 @@ def _label(metric: dict[str, str]) -> str:
     return "/".join(metric[k] for k in keys) or "value"
 
 
-def _times(values: list[tuple[float, float]]) -> list[datetime]:
-    return [datetime.fromtimestamp(t, UTC) for t, _ in values]
+def _hours(values: list[tuple[float, float]], start: float) -> list[float]:
+    return [(t - start) / 3600 for t, _ in values]
 
 
 def draw_reports(
@@ -84,7 +83,6 @@ def draw_reports(
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -97,7 +95,7 @@ def draw_reports(
             lhs, op, rhs = parts
             for s in range_query(server, lhs, start, end, step):
                 ax.plot(
-                    _times(s["values"]),
+                    _hours(s["values"], start),
                     [v for _, v in s["values"]],
                     lw=0.9,
                     label=_label(s["metric"]),
@@ -111,7 +109,7 @@ def draw_reports(
             else:
                 for s in range_query(server, rhs, start, end, step):
                     ax.plot(
-                        _times(s["values"]),
+                        _hours(s["values"], start),
                         [v for _, v in s["values"]],
                         ls="--",
                         lw=0.8,
@@ -119,14 +117,11 @@ def draw_reports(
                     )
         mine = [f for f in firings if f.alert == name]
         for f in mine:
-            ax.axvspan(
-                datetime.fromtimestamp(f.start, UTC),
-                datetime.fromtimestamp(f.end, UTC),
-                color="red",
-                alpha=0.15,
-            )
-        ax.set_xlim(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %H:%M"))
+            ax.axvspan((f.start - start) / 3600, (f.end - start) / 3600, color="red", alpha=0.15)
+        ax.set_xlim(0, (end - start) / 3600)
+        span = (end - start) / 3600
+        ax.set_xticks([h for h in range(0, int(span) + 1, 24 if span > 48 else 2)])
+        ax.set_xlabel(f"hours of event time since {iso(start)}")
         ax.set_title(
             f"{name}: {len(mine)} firing interval(s) shaded (for: {alert.get('for', '0s')})"
         )

@@ -19,13 +19,19 @@ from pathlib import Path
 
 import orjson
 
-from pillarwatch.models.simulation import QueueProfile, Simulation
+from pillarwatch.models.simulation import DEFAULT_QUEUES, QueueProfile, Simulation
 
 __all__ = ["WEEKDAY_SHARE", "Collapse", "WeeklySimulation", "main", "write_events"]
 
 # Share of the simulator's daily profile kept per weekday (Monday first): Monday is the rush
 # every week, Sunday the quietest day.
 WEEKDAY_SHARE = (1.0, 0.8, 0.75, 0.75, 0.7, 0.4, 0.3)
+
+
+# The weeks scenario: a big, a middling and the small queue (fewer events to replay).
+WEEKS_QUEUES = tuple(
+    q for q in DEFAULT_QUEUES if q.channel == "voice" and q.queue != "tech-support"
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,9 @@ def weeks(
     end = start + count * 7 * 86400
     sunday = end - 86400
     collapse = (sunday + 13 * 3600, sunday + 16 * 3600)
-    sim = WeeklySimulation(seed=seed, collapses=[Collapse(*collapse, "retention", 0.1)])
+    sim = WeeklySimulation(
+        seed=seed, queues=WEEKS_QUEUES, collapses=[Collapse(*collapse, "retention", 0.1)]
+    )
     return sim, start, end, collapse
 
 
