@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -159,6 +160,7 @@ async def _feed(
     grid: list[float],
     url: str,
     writer: OpenMetricsWriter,
+    stop: threading.Event,
 ) -> int:
     """Send the events step by step; scrape at every step of `grid` (earlier events, the
     chunk's warm-up, go in the first step's batch). Returns the unsettled steps."""
@@ -169,6 +171,8 @@ async def _feed(
     sent = unsettled = 0
     try:
         for t in grid:
+            if stop.is_set():
+                raise BacktestError("interrupted")
             while sent < len(events) and events[sent][0] <= t:
                 _, key, value = events[sent]
                 await producer.send(settings.topic, value, key=key)
@@ -183,14 +187,19 @@ async def _feed(
 
 
 def _chunk(
-    events: list[Event], grid: list[float], warmup: float, work: Path, config: Path | None
+    events: list[Event],
+    grid: list[float],
+    warmup: float,
+    work: Path,
+    config: Path | None,
+    stop: threading.Event,
 ) -> tuple[OpenMetricsWriter, int]:
     """One stretch of the grid on its own broker and worker, fed from `warmup` before it."""
     first = bisect.bisect_left(events, grid[0] - warmup, key=lambda e: e[0])
     last = bisect.bisect_right(events, grid[-1], key=lambda e: e[0])
     writer = OpenMetricsWriter(work / "spool")
     with _pipeline(work, config) as (settings, url):
-        unsettled = asyncio.run(_feed(settings, events[first:last], grid, url, writer))
+        unsettled = asyncio.run(_feed(settings, events[first:last], grid, url, writer, stop))
     writer.close()
     return writer, unsettled
 
@@ -231,13 +240,21 @@ def record(
                 f"({len(chunks)} worker(s) side by side)",
                 flush=True,
             )
-        with ThreadPoolExecutor(len(chunks)) as pool:
-            done = list(
-                pool.map(
-                    lambda c: _chunk(events, c[0], warmup, c[1], config),
-                    zip(chunks, dirs, strict=True),
-                )
-            )
+        # Ctrl-C reaches this thread only: it tells the replays to stop at their next step,
+        # and each stops its worker and broker on the way out.
+        stop = threading.Event()
+        pool = ThreadPoolExecutor(len(chunks))
+        futures = [
+            pool.submit(_chunk, events, chunk, warmup, d, config, stop)
+            for chunk, d in zip(chunks, dirs, strict=True)
+        ]
+        try:
+            done = [f.result() for f in futures]
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True)
         writers = [w for w, _ in done]
         write_openmetrics(writers, out)
     return Recording(
