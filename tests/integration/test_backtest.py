@@ -64,6 +64,7 @@ def test_backtest_pages_inside_the_incident_only(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
+    print(done.stdout)  # the report and the timings, for `pytest -s`
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads((out / "firings.json").read_text())
     pages = [f for f in result["rules"][str(RULES_DIR)] if f["alert"] == PAGE]
