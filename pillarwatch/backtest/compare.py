@@ -2,8 +2,9 @@
 
 A firing of the current rules and one of the proposed rules are the same page when they have
 the same alert name and labels and their intervals overlap; it "moved" when its start or end
-differs. A firing without an overlapping partner appeared (proposed only) or disappeared
-(current only).
+differs by more than `tolerance` (one step: evaluating the same recording twice has been seen
+to move a `for:` alert's start by one step; docs/alerting.md). A firing without an
+overlapping partner appeared (proposed only) or disappeared (current only).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _overlap(a: Firing, b: Firing) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def compare(current: list[Firing], proposed: list[Firing]) -> list[Change]:
+def compare(current: list[Firing], proposed: list[Firing], tolerance: float = 0.0) -> list[Change]:
     changes: list[Change] = []
     unmatched = list(proposed)
     for old in current:
@@ -46,7 +47,9 @@ def compare(current: list[Firing], proposed: list[Firing]) -> list[Change]:
             changes.append(Change("disappeared", old, None))
             continue
         unmatched.remove(partner)
-        same = (old.start, old.end) == (partner.start, partner.end)
+        same = (
+            abs(old.start - partner.start) <= tolerance and abs(old.end - partner.end) <= tolerance
+        )
         changes.append(Change("unchanged" if same else "moved", old, partner))
     changes.extend(Change("appeared", None, new) for new in unmatched)
     return sorted(changes, key=lambda c: _start(c))

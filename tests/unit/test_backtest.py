@@ -62,6 +62,13 @@ def test_comparison_names_appeared_disappeared_moved_and_unchanged() -> None:
     assert kinds == [("unchanged", 0), ("moved", 200), ("disappeared", 500), ("appeared", 800)]
 
 
+def test_comparison_tolerates_a_shift_of_one_step() -> None:
+    [change] = compare([_firing(0, 100)], [_firing(60, 160)], tolerance=60)
+    assert change.kind == "unchanged"
+    [change] = compare([_firing(0, 100)], [_firing(61, 160)], tolerance=60)
+    assert change.kind == "moved"
+
+
 @pytest.mark.parametrize(
     ("expr", "parts"),
     [
