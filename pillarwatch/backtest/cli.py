@@ -72,6 +72,7 @@ def _check(args: argparse.Namespace) -> tuple[list[Path], float]:
     for d in rules:
         if not d.is_dir():
             raise BacktestError(f"--rules {d}: not a directory of *.yml rule files")
+        load_rules(d)  # before the long recording: a bad rule directory fails now
     if args.config is not None and not args.config.is_file():
         raise BacktestError(f"--config {args.config}: no such file")
     try:
