@@ -24,6 +24,10 @@ _DELEGATED = {
     "top": ("pillarwatch.top", "a live wallboard in the terminal"),
     "ingest": ("pillarwatch.ingest.cli", "receive events from contact-centre platforms"),
     "new-agent": ("pillarwatch.new_agent", "write a skeleton pillar module and its test"),
+    "backtest": (
+        "pillarwatch.backtest.cli",
+        "when would the alert rules have fired on recorded events",
+    ),
 }
 
 
@@ -45,6 +49,7 @@ _EXTRAS = {
     "grafana_foundation_sdk": "dashboards",
     "grafana_client": "dashboards",
     "niquests": "dashboards",
+    "matplotlib": "backtest",
 }
 
 

@@ -1,0 +1,200 @@
+"""`pillarwatch backtest EVENTS.jsonl [--rules DIR [--rules DIR]] [--config FILE] [--step 15s]
+[--out DIR]`: when would these rules have fired on this recorded traffic?
+
+Writes to --out: metrics.om (the recording, OpenMetrics), firings.json, one PNG per alert
+(report-<rules dir name>/), and with two --rules, comparison.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pillarwatch.backtest.alerts import Firing, alert_rules, duration_seconds, evaluate_alerts, iso
+from pillarwatch.backtest.compare import compare, describe
+from pillarwatch.backtest.prometheus import (
+    PrometheusError,
+    backfill_rules,
+    create_blocks,
+    load_rules,
+    serving,
+)
+from pillarwatch.backtest.record import BacktestError, record
+
+__all__ = ["main"]
+
+DEFAULT_RULES = Path("alerts/rules")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pillarwatch backtest",
+        description="Replay recorded events through the pipeline and report when alerts fire.",
+    )
+    p.add_argument(
+        "events", type=Path, help="JSONL of schema-v1 events (pillarwatch simulate --out)"
+    )
+    p.add_argument(
+        "--rules",
+        type=Path,
+        action="append",
+        help="rule directory (default alerts/rules); give it twice: current, then proposed",
+    )
+    p.add_argument("--config", type=Path, help="the worker's TOML config (PILLARWATCH_CONFIG)")
+    p.add_argument("--step", default="15s", help="event-time step of the recording (default 15s)")
+    p.add_argument("--out", type=Path, default=Path("backtest-out"), help="output directory")
+    p.add_argument(
+        "--parallel",
+        type=int,
+        default=1,
+        help="replay N stretches of the period side by side (faster; see docs/alerting.md)",
+    )
+    p.add_argument("--warmup", default="2h", help="events fed before each stretch (--parallel)")
+    p.add_argument("--no-report", action="store_true", help="skip the PNG reports")
+    return p
+
+
+def _check(args: argparse.Namespace) -> tuple[list[Path], float]:
+    if not args.events.is_file():
+        raise BacktestError(f"EVENTS {args.events}: no such file")
+    rules = args.rules or [DEFAULT_RULES]
+    if len(rules) > 2:
+        raise BacktestError("--rules: give one directory, or two (current, then proposed)")
+    for d in rules:
+        if not d.is_dir():
+            raise BacktestError(f"--rules {d}: not a directory of *.yml rule files")
+        load_rules(d)  # before the long recording: a bad rule directory fails now
+    if args.config is not None and not args.config.is_file():
+        raise BacktestError(f"--config {args.config}: no such file")
+    try:
+        step = duration_seconds(args.step)
+    except ValueError as exc:
+        raise BacktestError(f"--step: {exc}") from exc
+    if step < 1:
+        raise BacktestError("--step: at least 1s")
+    if args.parallel < 1:
+        raise BacktestError("--parallel: at least 1")
+    try:
+        duration_seconds(args.warmup)
+    except ValueError as exc:
+        raise BacktestError(f"--warmup: {exc}") from exc
+    return rules, step
+
+
+def _print_firings(title: str, firings: list[Firing]) -> None:
+    print(f"\n{title}: {len(firings)} firing interval(s)")
+    for f in firings:
+        print(
+            f"  {f.alert:<28} {f.queue or '-':<14} {f.channel or '-':<6} "
+            f"{iso(f.start)} .. {iso(f.end)}  value {f.value:.4g}"
+        )
+
+
+def _evaluate(
+    rules_dir: Path,
+    blocks: Path,
+    work: Path,
+    start: float,
+    end: float,
+    step: float,
+    out: Path,
+    report: bool,
+) -> list[Firing]:
+    """A copy of the recorded blocks, the rules of `rules_dir` backfilled into it, and its
+    alerts evaluated (and drawn)."""
+    rules = load_rules(rules_dir)
+    tsdb = work / f"tsdb-{len(list(work.iterdir()))}" / "data"
+    tsdb.parent.mkdir()
+    # Hard links: each rule set gets its own TSDB without copying the recorded blocks.
+    subprocess.run(["cp", "-al", str(blocks), str(tsdb)], check=True)
+    with serving(tsdb, lookback=2 * step) as server:
+        backfill_rules(server, rules, start, end, step)
+        firings = evaluate_alerts(server, rules, start, end, step)
+        if report:
+            from pillarwatch.backtest.report import draw_reports
+
+            draw_reports(
+                server,
+                alert_rules(rules),
+                firings,
+                start,
+                end,
+                step,
+                out / f"report-{rules_dir.resolve().name}",
+            )
+    return firings
+
+
+def run(args: argparse.Namespace) -> int:
+    rules_dirs, step = _check(args)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
+    began = time.monotonic()
+    rec = record(
+        args.events,
+        out / "metrics.om",
+        step,
+        args.config,
+        parallel=args.parallel,
+        warmup=duration_seconds(args.warmup),
+        progress=True,
+    )
+    print(
+        f"recorded {rec.events} events, {iso(rec.start)} .. {iso(rec.end)}: {rec.steps} steps of "
+        f"{step:g} s, {rec.series} series, {rec.samples} samples in {rec.seconds:.0f} s"
+        + (f" ({rec.unsettled} steps scraped unsettled)" if rec.unsettled else "")
+    )
+    results: dict[str, list[Firing]] = {}
+    with tempfile.TemporaryDirectory(prefix="pillarwatch-tsdb-") as tmp:
+        work = Path(tmp)
+        blocks = work / "recorded"
+        create_blocks(rec.path, blocks)
+        for rules_dir in rules_dirs:
+            firings = _evaluate(
+                rules_dir, blocks, work, rec.start, rec.end, step, out, not args.no_report
+            )
+            results[str(rules_dir)] = firings
+            _print_firings(f"{rules_dir}", firings)
+    document: dict[str, Any] = {
+        "events": str(args.events),
+        "start": iso(rec.start),
+        "end": iso(rec.end),
+        "step_seconds": step,
+        "rules": {name: [f.to_json() for f in fs] for name, fs in results.items()},
+    }
+    if len(rules_dirs) == 2:
+        changes = compare(results[str(rules_dirs[0])], results[str(rules_dirs[1])], tolerance=step)
+        print(f"\n{rules_dirs[0]} -> {rules_dirs[1]}:")
+        for change in changes:
+            print("  " + describe(change))
+        document["comparison"] = [c.to_json() for c in changes]
+    (out / "firings.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    load = os.getloadavg()
+    print(
+        f"\nwrote {out}/firings.json; total {time.monotonic() - began:.0f} s "
+        f"(load average now {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})"
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if shutil.which("promtool") is None or shutil.which("prometheus") is None:
+        print("pillarwatch backtest: needs prometheus and promtool on PATH", file=sys.stderr)
+        return 2
+    try:
+        return run(args)
+    except (BacktestError, PrometheusError) as exc:
+        print(f"pillarwatch backtest: {exc}", file=sys.stderr)
+        return 2

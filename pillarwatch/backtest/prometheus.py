@@ -1,0 +1,230 @@
+"""Blocks from the OpenMetrics file, a real Prometheus on them, and the recording rules
+backfilled by Prometheus's own evaluation (`promtool tsdb create-blocks-from rules`).
+
+promtool evaluates every rule of a backfill against the server as it is, so a rule that reads
+another recording rule sees nothing until that rule's blocks are loaded. The rules are
+therefore backfilled in layers (a rule's layer is one more than the deepest recorded series it
+reads) and Prometheus is restarted on the new blocks after each layer.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pillarwatch.broker import free_port
+from pillarwatch.dashboards.promql import metric_names
+
+__all__ = [
+    "MAX_POINTS",
+    "PrometheusError",
+    "PrometheusServer",
+    "backfill_rules",
+    "create_blocks",
+    "load_rules",
+    "range_query",
+    "rule_layers",
+]
+
+# Prometheus refuses range queries of more than 11,000 points per series.
+MAX_POINTS = 10_000
+
+
+class PrometheusError(RuntimeError):
+    """promtool or Prometheus failed; the message carries its output."""
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise PrometheusError(f"{name} not found: install Prometheus (`make system-deps`)")
+    return path
+
+
+def _run(*cmd: str) -> str:
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise PrometheusError(f"{' '.join(cmd[:4])} ... failed: {done.stderr or done.stdout}")
+    return done.stdout
+
+
+def create_blocks(openmetrics: Path, tsdb: Path) -> None:
+    tsdb.mkdir(parents=True, exist_ok=True)
+    _run(
+        _tool("promtool"), "tsdb", "create-blocks-from", "openmetrics", str(openmetrics), str(tsdb)
+    )
+
+
+def load_rules(rules_dir: Path) -> list[dict[str, Any]]:
+    """Every rule of every `*.yml` in `rules_dir` (recording and alerting), in file order."""
+    files = sorted(rules_dir.glob("*.yml"))
+    if not files:
+        raise PrometheusError(f"--rules {rules_dir}: no *.yml rule files there")
+    rules: list[dict[str, Any]] = []
+    for path in files:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for group in doc.get("groups", []):
+            rules.extend(group.get("rules", []))
+    return rules
+
+
+def rule_layers(rules: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Recording rules grouped so that each layer reads only raw series and earlier layers."""
+    records = [r for r in rules if "record" in r]
+    names = {r["record"] for r in records}
+    depth: dict[str, int] = {}
+    for _ in range(len(records) + 1):
+        changed = False
+        for rule in records:
+            reads = metric_names(rule["expr"]) & names
+            level = 1 + max((depth.get(n, 0) for n in reads), default=-1)
+            if depth.get(rule["record"], -1) < level:
+                depth[rule["record"]] = level
+                changed = True
+        if not changed:
+            break
+    else:
+        raise PrometheusError("recording rules read each other in a cycle")
+    layers: list[list[dict[str, Any]]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for rule in records:
+        layers[depth[rule["record"]]].append(rule)
+    return layers
+
+
+@dataclass
+class PrometheusServer:
+    """A Prometheus on 127.0.0.1 serving a TSDB directory; no scrape targets, no rules."""
+
+    tsdb: Path
+    lookback: float
+    port: int = 0
+    _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> PrometheusServer:
+        self.port = free_port()
+        config = self.tsdb.parent / "prometheus.yml"
+        config.write_text("global: {}\n", encoding="utf-8")
+        log = open(self.tsdb.parent / "prometheus.log", "ab")  # noqa: SIM115 - closed with it
+        self._proc = subprocess.Popen(
+            [
+                _tool("prometheus"),
+                f"--config.file={config}",
+                f"--storage.tsdb.path={self.tsdb}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                # The recorded period may be months old: keep every block.
+                "--storage.tsdb.retention.time=100y",
+                # Recorded series have a sample every step and no staleness markers: a series
+                # that stopped (a queue went quiet) should vanish after a step, as it would
+                # with live scrapes, not linger for the default 5 minutes.
+                f"--query.lookback-delta={max(1, round(self.lookback))}s",
+            ],
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise PrometheusError(f"prometheus exited: see {self.tsdb.parent}/prometheus.log")
+            try:
+                with urllib.request.urlopen(self.url + "/-/ready", timeout=1) as resp:
+                    if resp.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise PrometheusError("prometheus did not become ready in 60 s")
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+@contextmanager
+def serving(tsdb: Path, lookback: float) -> Iterator[PrometheusServer]:
+    server = PrometheusServer(tsdb, lookback).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def backfill_rules(
+    server: PrometheusServer, rules: list[dict[str, Any]], start: float, end: float, step: float
+) -> None:
+    """Evaluate the recording rules over [start, end] into the server's TSDB, layer by layer
+    (the server is restarted on the new blocks after each)."""
+    promtool = _tool("promtool")
+    for number, layer in enumerate(rule_layers(rules)):
+        with tempfile.TemporaryDirectory(prefix="pillarwatch-rules-") as tmp:
+            rule_file = Path(tmp) / f"layer{number}.yml"
+            group = {"name": f"backtest-layer-{number}", "interval": f"{step:g}s", "rules": layer}
+            rule_file.write_text(yaml.safe_dump({"groups": [group]}), encoding="utf-8")
+            out = Path(tmp) / "blocks"
+            _run(
+                promtool,
+                "tsdb",
+                "create-blocks-from",
+                "rules",
+                f"--start={start:.3f}",
+                f"--end={end + step:.3f}",
+                f"--eval-interval={step:g}s",
+                f"--output-dir={out}",
+                f"--url={server.url}",
+                str(rule_file),
+            )
+            server.stop()
+            for block in out.iterdir():
+                shutil.move(str(block), server.tsdb / f"{block.name}")
+            server.start()
+
+
+def range_query(
+    server: PrometheusServer, expr: str, start: float, end: float, step: float
+) -> list[dict[str, Any]]:
+    """A range query in chunks of at most MAX_POINTS steps; each series' values joined."""
+    merged: dict[str, dict[str, Any]] = {}
+    chunk = MAX_POINTS * step
+    t = start
+    while t <= end:
+        stop = min(end, t + chunk - step)
+        query = urllib.parse.urlencode(
+            {"query": expr, "start": f"{t:.3f}", "end": f"{stop:.3f}", "step": f"{step:g}"}
+        )
+        try:
+            with urllib.request.urlopen(
+                f"{server.url}/api/v1/query_range?{query}", timeout=300
+            ) as resp:
+                body = json.load(resp)
+        except urllib.error.HTTPError as exc:
+            raise PrometheusError(f"query failed: {expr}: {exc.read().decode()}") from exc
+        for series in body["data"]["result"]:
+            key = json.dumps(series["metric"], sort_keys=True)
+            entry = merged.setdefault(key, {"metric": series["metric"], "values": []})
+            entry["values"].extend((float(ts), float(v)) for ts, v in series["values"])
+        t = stop + step
+    return list(merged.values())

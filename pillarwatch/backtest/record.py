@@ -1,0 +1,271 @@
+"""Recorded events through the real pipeline, paused at every step of event time.
+
+The worker's windows end at its event-time clock (the newest event accepted), not the wall
+clock, so the figures at event time T are what /metrics shows once every event up to T has
+been processed and nothing later has. The feed therefore pauses per step: send the events of
+(T - step, T], wait until the worker has accounted for all of them and its later hops
+(summaries, journeys, pillar agents) have settled, scrape, stamp the scrape with T. Pacing
+the feed at a fixed speed instead would stamp scrapes with a guessed event time, and the
+guess drifts whenever the machine is busy. Pausing costs a round trip per step; that is
+what sets the backtest's speed (docs/alerting.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaProducer
+
+from pillarwatch.backtest.openmetrics import OpenMetricsWriter, write_openmetrics
+from pillarwatch.broker import EmbeddedBroker, free_port
+from pillarwatch.models.events import parse_ts
+from pillarwatch.scrape import fetch
+from pillarwatch.streams.settings import Settings
+from pillarwatch.streams.topics import bootstrap_servers, ensure_topics
+
+__all__ = ["Recording", "load_events", "record"]
+
+
+class BacktestError(RuntimeError):
+    """The input or the pipeline cannot be backtested; the message says why."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    path: Path  # the OpenMetrics file
+    start: float  # event time of the first step
+    end: float  # event time of the last step
+    step: float
+    steps: int
+    events: int
+    samples: int
+    series: int
+    unsettled: int  # steps whose scrape was taken before two scrapes agreed
+    seconds: float  # wall time of the recording
+
+
+Event = tuple[float, bytes | None, bytes]  # (event time, key, value)
+
+
+def load_events(path: Path) -> list[Event]:
+    """Every non-empty line of a JSONL file, in event-time order (stable). A line without a
+    readable `ts` keeps the time of the line before it: it is sent, and dead-lettered, as a
+    live stream would."""
+    events: list[Event] = []
+    last = None
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, 1):
+            value = line.rstrip(b"\r\n")
+            if not value:
+                continue
+            key, ts = None, None
+            try:
+                doc = orjson.loads(value)
+                if isinstance(doc, dict):
+                    ident = doc.get("contact_id") or doc.get("agent_id")
+                    key = ident.encode() if isinstance(ident, str) else None
+                    ts = parse_ts(doc["ts"]) if isinstance(doc.get("ts"), str) else None
+            except (orjson.JSONDecodeError, ValueError):
+                pass
+            if ts is None:
+                ts = last
+            if ts is None:
+                raise BacktestError(f"{path}:{number}: no event time (`ts`) before this line")
+            last = ts
+            events.append((ts, key, value))
+    if not events:
+        raise BacktestError(f"{path}: no events")
+    events.sort(key=lambda e: e[0])
+    return events
+
+
+@contextmanager
+def _pipeline(work: Path, config: Path | None) -> Iterator[tuple[Settings, str]]:
+    """An embedded broker and one worker process, both stopped on the way out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILLARWATCH_")}
+    with EmbeddedBroker(log_path=work / "broker.log") as broker:
+        env.update(
+            PILLARWATCH_BROKER=broker.url,
+            PILLARWATCH_WEB_PORT=str(free_port()),
+            PILLARWATCH_DATA_DIR=str(work / "worker-data"),
+            PILLARWATCH_PARTITIONS="4",
+            PILLARWATCH_LOG_LEVEL="error",
+            PILLARWATCH_APP_ID="pillarwatch-backtest",
+        )
+        if config is not None:
+            env["PILLARWATCH_CONFIG"] = str(config)
+        settings = Settings.from_env(env)
+        asyncio.run(ensure_topics(settings))
+        with open(work / "worker.log", "ab") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "pillarwatch.backtest.worker"],
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+        url = f"http://127.0.0.1:{env['PILLARWATCH_WEB_PORT']}"
+        try:
+            _wait_ready(url, worker, work / "worker.log")
+            yield settings, url
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(10)
+
+
+def _wait_ready(url: str, worker: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise BacktestError(f"worker exited {worker.returncode}: {log.read_text()[-2000:]}")
+        try:
+            fetch(url + "/ready")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise BacktestError(f"worker not ready in 120 s: {log.read_text()[-2000:]}")
+
+
+def _settled_scrape(url: str, sent: int) -> tuple[str, bool]:
+    """The worker's /metrics once it has read all `sent` messages and nothing is in flight
+    (pillarwatch/backtest/worker.py). A warm-up burst can take longer than one settle call:
+    asked again while the worker still makes progress; False once it makes none."""
+    progress = -1
+    while True:
+        answer = orjson.loads(fetch(f"{url}/backtest/settle?input={sent}", timeout=60))
+        if answer["settled"] or answer["progress"] == progress:
+            return fetch(f"{url}/metrics", timeout=60), bool(answer["settled"])
+        progress = answer["progress"]
+
+
+async def _feed(
+    settings: Settings,
+    events: list[Event],
+    grid: list[float],
+    url: str,
+    writer: OpenMetricsWriter,
+    stop: threading.Event,
+) -> int:
+    """Send the events step by step; scrape at every step of `grid` (earlier events, the
+    chunk's warm-up, go in the first step's batch). Returns the unsettled steps."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers(settings.broker), linger_ms=0, acks=1
+    )
+    await producer.start()
+    sent = unsettled = 0
+    try:
+        for t in grid:
+            if stop.is_set():
+                raise BacktestError("interrupted")
+            while sent < len(events) and events[sent][0] <= t:
+                _, key, value = events[sent]
+                await producer.send(settings.topic, value, key=key)
+                sent += 1
+            await producer.flush()
+            text, settled = await asyncio.to_thread(_settled_scrape, url, sent)
+            unsettled += not settled
+            writer.add(text, t)
+    finally:
+        await producer.stop()
+    return unsettled
+
+
+def _chunk(
+    events: list[Event],
+    grid: list[float],
+    warmup: float,
+    work: Path,
+    config: Path | None,
+    stop: threading.Event,
+) -> tuple[OpenMetricsWriter, int]:
+    """One stretch of the grid on its own broker and worker, fed from `warmup` before it."""
+    first = bisect.bisect_left(events, grid[0] - warmup, key=lambda e: e[0])
+    last = bisect.bisect_right(events, grid[-1], key=lambda e: e[0])
+    writer = OpenMetricsWriter(work / "spool")
+    with _pipeline(work, config) as (settings, url):
+        unsettled = asyncio.run(_feed(settings, events[first:last], grid, url, writer, stop))
+    writer.close()
+    return writer, unsettled
+
+
+def record(
+    events_path: Path,
+    out: Path,
+    step: float,
+    config: Path | None = None,
+    parallel: int = 1,
+    warmup: float = 7200.0,
+    progress: bool = False,
+) -> Recording:
+    """Feed `events_path` through fresh brokers and workers; the OpenMetrics file at `out`.
+
+    parallel=1: one worker sees the whole period (exact). parallel=N: the period is cut into
+    N stretches replayed side by side, each worker fed from `warmup` seconds before its
+    stretch; figures that look back further than the warm-up (repeat contacts, first-contact
+    resolution, journeys) start short at each cut.
+    """
+    events = load_events(events_path)
+    first, last = events[0][0], events[-1][0]
+    start = (first // step + 1) * step
+    grid = [start + i * step for i in range(int((last - start) // step) + 1)]
+    if not grid:
+        raise BacktestError(f"{events_path}: the events span less than one step ({step:g} s)")
+    parallel = max(1, min(parallel, len(grid)))
+    size = -(-len(grid) // parallel)
+    chunks = [grid[i : i + size] for i in range(0, len(grid), size)]
+    began = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="pillarwatch-backtest-") as tmp:
+        dirs = [Path(tmp) / f"chunk-{n}" for n in range(len(chunks))]
+        for d in dirs:
+            d.mkdir()
+        if progress:
+            print(
+                f"feeding {len(events)} events over {len(grid)} steps "
+                f"({len(chunks)} worker(s) side by side)",
+                flush=True,
+            )
+        # Ctrl-C reaches this thread only: it tells the replays to stop at their next step,
+        # and each stops its worker and broker on the way out.
+        stop = threading.Event()
+        pool = ThreadPoolExecutor(len(chunks))
+        futures = [
+            pool.submit(_chunk, events, chunk, warmup, d, config, stop)
+            for chunk, d in zip(chunks, dirs, strict=True)
+        ]
+        try:
+            done = [f.result() for f in futures]
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+        writers = [w for w, _ in done]
+        write_openmetrics(writers, out)
+    return Recording(
+        path=out,
+        start=grid[0],
+        end=grid[-1],
+        step=step,
+        steps=len(grid),
+        events=len(events),
+        samples=sum(w.samples for w in writers),
+        series=len(set().union(*(w.series for w in writers))),
+        unsettled=sum(u for _, u in done),
+        seconds=time.monotonic() - began,
+    )
