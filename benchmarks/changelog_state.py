@@ -7,7 +7,7 @@ restart on that data dir has to read, and the whole changelog what an empty data
 
 The last offsets are found by reading each changelog to its end, not by asking the broker:
 the embedded broker's ListOffsets reports the start of the last record batch + 1 as the end
-offset (DESIGN.md), which `reported_end` keeps for comparison.
+offset (docs/deploy.md, "RocksDB"), which `reported_end` keeps for comparison.
 """
 
 from __future__ import annotations
