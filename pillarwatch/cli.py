@@ -50,6 +50,7 @@ _EXTRAS = {
     "grafana_client": "dashboards",
     "niquests": "dashboards",
     "matplotlib": "backtest",
+    "yaml": "backtest",
 }
 
 
