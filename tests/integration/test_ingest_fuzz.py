@@ -12,11 +12,15 @@ import asyncio
 import gzip
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import threading
 import tracemalloc
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -40,6 +44,8 @@ REFUSED = {403, 404, 405, 413, 429, CLOSED}
 # Peak Python memory allowed over the whole run: bodies are capped at MAX_BODY, so anything near
 # this means a request's data is being kept (the gzip bomb inflates to 64 MiB).
 MEMORY_BOUND_MB = 48
+OWN_PROCESS_VARIABLE = "PILLARWATCH_TEST_FUZZ_OWN_PROCESS"
+OWN_PROCESS = os.environ.get(OWN_PROCESS_VARIABLE) == "1"
 
 
 class _Server:
@@ -298,10 +304,39 @@ def test_after_the_fuzz_memory_stayed_bounded_and_topics_hold_only_accepted_reco
     assert server.producer.sends, "the fuzz never got a request accepted"
     growth_mb = tracemalloc.get_traced_memory()[1] / 2**20
     print(f"fuzz: peak traced memory {growth_mb:.1f} MiB")  # shown with -s
-    assert growth_mb < MEMORY_BOUND_MB, f"{growth_mb:.0f} MiB held at once during the fuzz"
+    if OWN_PROCESS:  # the bound holds for the receiver alone (see the test below)
+        assert growth_mb < MEMORY_BOUND_MB, f"{growth_mb:.0f} MiB held at once during the fuzz"
     s = server.settings
     sent_events = sum(e for e, _ in server.producer.sends)
     sent_dead = sum(d for _, d in server.producer.sends)
     events = asyncio.run(read_topic(s.bootstrap, s.topic, sent_events))
     dead = asyncio.run(read_topic(s.bootstrap, s.dlq_topic, sent_dead))
     assert (len(events), len(dead)) == (sent_events, sent_dead)
+
+
+def test_the_fuzz_in_a_process_of_its_own_keeps_memory_bounded() -> None:
+    """The memory bound, measured in a process that runs only the fuzz.
+
+    In a whole `make test` run, the traced peak during the fuzz was 197 MiB (and the process's
+    peak RSS grew 182 MiB in another run) while the fuzz alone stays at 5-10 MiB: what earlier
+    tests left running in this process allocates too, and tracemalloc cannot tell threads
+    apart. Not investigated further; the receiver's own bound is checked here.
+    """
+    if OWN_PROCESS:
+        pytest.skip("already the fuzz's own process")
+    here = Path(__file__)
+    tests = [
+        f"{here}::test_receiver_never_fails_and_refusals_produce_nothing",
+        f"{here}::test_after_the_fuzz_memory_stayed_bounded_and_topics_hold_only_accepted_records",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *tests],
+        env={**os.environ, OWN_PROCESS_VARIABLE: "1"},
+        cwd=here.parents[2],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "fuzz: peak traced memory" in done.stdout
+    assert "2 passed" in done.stdout
