@@ -32,14 +32,18 @@ __all__ = [
     "LANGUAGES",
     "MARKERS",
     "NGRAM_MODEL",
+    "SIZES",
+    "NgramModel",
     "asks_to_repeat",
     "char_ngrams",
     "classify",
+    "clear_caches",
     "compile_pattern",
     "detect",
     "detect_languages",
     "in_context",
     "normalise",
+    "word_features",
 ]
 
 COMPLAINT: Final = 1
@@ -233,6 +237,11 @@ LANGUAGES: Final[tuple[str, ...]] = tuple(sorted(_LEXICONS))
 _LID_TOP: Final = 3
 _LID_KEEP: Final = 2
 _LID_LABEL: Final = "__label__"
+# When fastText's top guess is one of ours with at least this probability, its lexicon alone is
+# run; below it the best two of ours are. Chosen on dev (docs/markers.md): at 0.9 the untagged
+# figures equal those with two languages always, and about two thirds of the messages skip the
+# second lexicon.
+_LID_SURE: Final = 0.9
 
 
 @lru_cache(maxsize=1)
@@ -244,15 +253,19 @@ def _lid_model() -> Any:
         return fasttext.load_model(str(file))
 
 
-def detect_languages(text: str) -> tuple[str, ...]:
+def detect_languages(text: str, sure: float | None = None) -> tuple[str, ...]:
     """The languages of LANGUAGES among the detector's top guesses for `text`, best first.
 
-    At most `_LID_KEEP` of them: Romanian typed without diacritics is often guessed as
-    Italian or Spanish first, so the stream runs the lexicons of the best two (measured on the
-    dev split: recall of untagged Romanian 0.62 with one language, docs/markers.md).
+    One when the top guess is ours with probability `sure` (default `_LID_SURE`) or more, else at most `_LID_KEEP`:
+    Romanian typed without diacritics is often guessed as Italian or Spanish first, so the
+    stream runs the lexicons of the best two (measured on the dev split: recall of untagged
+    Romanian 0.62 with one language, docs/markers.md).
     """
-    labels, _ = _lid_model().predict(text.replace("\n", " "), k=_LID_TOP)
+    labels, probabilities = _lid_model().predict(text.replace("\n", " "), k=_LID_TOP)
     langs = [str(label).removeprefix(_LID_LABEL) for label in labels]
+    threshold = _LID_SURE if sure is None else sure
+    if langs and langs[0] in _LEXICONS and float(probabilities[0]) >= threshold:
+        return (langs[0],)
     return tuple(lang for lang in langs if lang in _LEXICONS)[:_LID_KEEP]
 
 
@@ -270,6 +283,31 @@ def _lexicons(text: str, lang: str | None) -> tuple[_Lexicon, ...]:
     return tuple(_LEXICONS[guess] for guess in detect_languages(text))
 
 
+# The stream asks about each message twice: `detect` in the first hop, then `in_context` in the
+# contact fold, with the same `text` object. The last message's normal form and lexicons are
+# kept so the second call neither normalises nor detects the language again (for an untagged
+# message that was a second fastText call). Keyed by identity: an equal text that is another
+# object is simply worked out again.
+_last: list[Any] = [None, None, "", ()]
+
+
+def _prepared(text: str, lang: str | None) -> tuple[str, tuple[_Lexicon, ...]]:
+    """The padded normal form of `text` and the lexicons to run on it."""
+    if _last[0] is text and _last[1] == lang:
+        return _last[2], _last[3]
+    norm = " " + normalise(text) + " "
+    lexicons = _lexicons(text, lang)
+    _last[:] = [text, lang, norm, lexicons]
+    return norm, lexicons
+
+
+def clear_caches(*, words: bool = True) -> None:
+    """Forget the last message and (`words`) the classifier's word scores: for timing a call."""
+    _last[:] = [None, None, "", ()]
+    if words and _MODEL is not None:
+        _MODEL.word_logits.cache_clear()
+
+
 # --- the character n-gram classifier ------------------------------------------------------
 
 # A logistic model per marker over character n-grams of each normalised word, trained on the
@@ -279,59 +317,78 @@ def _lexicons(text: str, lang: str | None) -> tuple[_Lexicon, ...]:
 # split}. Lexicons give precision, the classifier recall; a marker counts when either finds it
 # (docs/markers.md has the figures that chose this).
 NGRAM_MODEL: Final = "ngram_model.json"
+SIZES: Final = (3, 4, 5)
+# Distinct words whose three logits are kept: chat vocabulary is small and repetitive, so a
+# running stream mostly scores a message by adding up a few cached triples.
+_WORD_CACHE: Final = 1 << 16
 
 
-def char_ngrams(norm: str, sizes: tuple[int, ...] = (3, 4, 5)) -> set[str]:
-    """Features of a normalised message: each word padded with spaces, and its n-grams."""
-    padded = [f" {word} " for word in norm.split()]
-    # One set comprehension: about twice as fast as adding each word's n-grams in a loop.
-    return {p[i : i + k] for p in padded for k in sizes for i in range(len(p) - k + 1)} | set(
-        padded
-    )
+def word_features(word: str, sizes: tuple[int, ...] = SIZES) -> set[str]:
+    """Features of one normalised word: the word padded with spaces, and its n-grams."""
+    padded = f" {word} "
+    return {padded[i : i + k] for k in sizes for i in range(len(padded) - k + 1)} | {padded}
 
 
-@dataclass(frozen=True, slots=True)
-class _NgramModel:
-    sizes: tuple[int, ...]
-    weights: dict[str, tuple[float, float, float]]
-    bias: tuple[float, float, float]
-    min_logit: float  # the model's probability threshold, as a logit
+def char_ngrams(norm: str, sizes: tuple[int, ...] = SIZES) -> list[str]:
+    """Features of a normalised message: each distinct word's features, one after the other.
+
+    A gram shared by two words counts twice, as the runtime adds up each word's logits.
+    """
+    return [gram for word in set(norm.split()) for gram in word_features(word, sizes)]
 
 
-def _load_model() -> _NgramModel | None:
+class NgramModel:
+    """One logistic model per marker over `char_ngrams`; scores a message word by word."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.sizes: tuple[int, ...] = tuple(raw["sizes"])
+        self.weights: dict[str, tuple[float, float, float]] = {
+            gram: (w[0], w[1], w[2]) for gram, w in raw["weights"].items()
+        }
+        self.bias: tuple[float, float, float] = (raw["bias"][0], raw["bias"][1], raw["bias"][2])
+        threshold = float(raw.get("threshold", 0.5))  # 0.5: the plain logistic decision
+        self.min_logit = math.log(threshold / (1 - threshold))
+        self.word_logits = lru_cache(maxsize=_WORD_CACHE)(self._word_logits)
+
+    def _word_logits(self, word: str) -> tuple[float, float, float]:
+        complaint = apology = empathy = 0.0
+        for weight in map(self.weights.get, word_features(word, self.sizes)):
+            if weight is not None:
+                complaint += weight[0]
+                apology += weight[1]
+                empathy += weight[2]
+        return complaint, apology, empathy
+
+    def classify(self, norm: str) -> int:
+        """Markers found in a normalised message."""
+        complaint, apology, empathy = self.bias
+        for c, a, e in map(self.word_logits, set(norm.split())):
+            complaint += c
+            apology += a
+            empathy += e
+        floor = self.min_logit
+        return (
+            (COMPLAINT if complaint > floor else 0)
+            | (APOLOGY if apology > floor else 0)
+            | (EMPATHY if empathy > floor else 0)
+        )
+
+
+def _load_model() -> NgramModel | None:
     item = resources.files("pillarwatch.models") / "lexicons" / NGRAM_MODEL
     if not item.is_file():
         return None
-    raw = json.loads(item.read_text("utf-8"))
-    weights = {gram: (w[0], w[1], w[2]) for gram, w in raw["weights"].items()}
-    threshold = float(raw.get("threshold", 0.5))  # 0.5: the plain logistic decision
-    return _NgramModel(
-        tuple(raw["sizes"]),
-        weights,
-        tuple(raw["bias"]),  # type: ignore[arg-type]
-        math.log(threshold / (1 - threshold)),
-    )
+    return NgramModel(json.loads(item.read_text("utf-8")))
 
 
 _MODEL: Final = _load_model()
-_BIT_ORDER: Final = (COMPLAINT, APOLOGY, EMPATHY)
 
 
-def classify(norm: str) -> int:
-    """Markers the n-gram classifier finds in a normalised message (0 without a model)."""
-    if _MODEL is None:
-        return 0
-    complaint, apology, empathy = _MODEL.bias
-    for weight in map(_MODEL.weights.get, char_ngrams(norm, _MODEL.sizes)):
-        if weight is not None:
-            complaint += weight[0]
-            apology += weight[1]
-            empathy += weight[2]
-    found = 0
-    for bit, logit in zip(_BIT_ORDER, (complaint, apology, empathy), strict=True):
-        if logit > _MODEL.min_logit:
-            found |= bit
-    return found
+def classify(norm: str, model: NgramModel | None = None) -> int:
+    """Markers the n-gram classifier (the shipped one by default) finds in a normalised
+    message; 0 without a model."""
+    chosen = model or _MODEL
+    return 0 if chosen is None else chosen.classify(norm)
 
 
 # --- detection ---------------------------------------------------------------------------
@@ -355,22 +412,24 @@ def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
     )
 
 
-def detect(text: str, lang: str | None, *, classifier: bool = True) -> int:
+def detect(
+    text: str, lang: str | None, *, classifier: bool = True, model: NgramModel | None = None
+) -> int:
     """Bitmask of COMPLAINT, APOLOGY and EMPATHY found in `text`.
 
     `lang` is a BCP 47 tag; when it is missing or not one of LANGUAGES the language is
     detected from the text (`detect_languages`), and a text in none of them has no markers.
-    A marker counts when the language's lexicon or the n-gram classifier finds it
-    (`classifier=False`: the lexicon alone). A signal inside a cancelling phrase ("no need
-    to apologise") does not count, from either, nor any "sorry" that asks the other side to
-    repeat ("sorry, could you say that again?"). The classifier judges each marker only as
-    it was trained (complaint on customer lines, the others on agent lines), so the caller
-    keeps only the markers of the speaker's role, as the stream does.
+    A marker counts when the language's lexicon or the n-gram classifier (`model`, the
+    shipped one by default) finds it (`classifier=False`: the lexicon alone). A signal inside
+    a cancelling phrase ("no need to apologise") does not count, from either, nor any "sorry"
+    that asks the other side to repeat ("sorry, could you say that again?"). The classifier
+    judges each marker only as it was trained (complaint on customer lines, the others on
+    agent lines), so the caller keeps only the markers of the speaker's role, as the stream
+    does.
     """
-    lexicons = _lexicons(text, lang)
+    norm, lexicons = _prepared(text, lang)
     if not lexicons:
         return 0
-    norm = " " + normalise(text) + " "
     found = cancelled = 0
     for lexicon in lexicons:
         lexicon_found, lexicon_cancelled = _detect_with(lexicon, norm)
@@ -379,7 +438,7 @@ def detect(text: str, lang: str | None, *, classifier: bool = True) -> int:
     if classifier:
         # A marker the lexicon saw negated ("nothing to apologise for") stays negated: the
         # classifier has no notion of negation scope.
-        found |= classify(norm) & ~cancelled
+        found |= classify(norm, model) & ~cancelled
     if found & APOLOGY and any(_is_repeat_request(norm, text, lx) for lx in lexicons):
         found &= ~APOLOGY
     return found
@@ -402,8 +461,8 @@ def _detect_with(lexicon: _Lexicon, norm: str) -> tuple[int, int]:
 
 def asks_to_repeat(text: str, lang: str | None) -> bool:
     """Whether `text` asks the other side to repeat or say again."""
-    norm = " " + normalise(text) + " "
-    return any(_is_repeat_request(norm, text, lexicon) for lexicon in _lexicons(text, lang))
+    norm, lexicons = _prepared(text, lang)
+    return any(_is_repeat_request(norm, text, lexicon) for lexicon in lexicons)
 
 
 # --- conversation context ------------------------------------------------------------------
@@ -427,7 +486,7 @@ def in_context(
     """
     if role != "agent" or text is None:
         return found, context  # the customer's answer: the agent's request still stands
-    words = len(normalise(text).split())
+    words = len(_prepared(text, lang)[0].split())
     if found & APOLOGY and context & ASKED_TO_REPEAT and words <= _FOLLOW_UP_MAX_WORDS:
         found &= ~APOLOGY
     return found, (ASKED_TO_REPEAT if asks_to_repeat(text, lang) else 0)

@@ -3,7 +3,8 @@
     pillarwatch markers eval                      # the stream's detector on the test split
     pillarwatch markers eval --split dev --errors # what it gets wrong on dev (tune on this)
     pillarwatch markers eval --option all         # every option compared
-    pillarwatch markers eval --bench              # µs per message on one core
+    pillarwatch markers eval --bench              # µs per message on one core (dev split)
+    pillarwatch markers cv --option all           # 5-fold cross-validation on dev: choose here
     pillarwatch markers train                     # retrain the n-gram model on dev
 
 A marker is scored only where it counts: complaint on customer messages, apology and empathy on
@@ -20,8 +21,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pillarwatch.models.marker_eval.bench import bench
-from pillarwatch.models.marker_eval.gates import below_gate
-from pillarwatch.models.marker_eval.options import OPTIONS
+from pillarwatch.models.marker_eval.crossval import FOLDS, cross_validate, merge
+from pillarwatch.models.marker_eval.gates import GOAL, below_gate
+from pillarwatch.models.marker_eval.options import NAMES, OPTIONS
 from pillarwatch.models.marker_eval.scoring import Counts, Detector, score
 from pillarwatch.models.marker_eval.sets import DEFAULT_DATA, Example, load_split
 
@@ -32,14 +34,11 @@ def _fmt(value: float | None) -> str:
     return "   -" if value is None else f"{value:4.2f}"
 
 
-def _table(
-    name: str, sets: dict[str, list[Example]], detector: Detector, errors: bool, gate: bool
-) -> int:
-    """Print one option's table; return how many cells are below their gate."""
+def _print_cells(name: str, cells: dict[str, dict[str, Counts]], errors: bool, gate: bool) -> int:
+    """Print one option's table of (language, marker) cells; return how many miss their gate."""
     print(f"\n{name}\n{'lang':4} {'marker':9} {'pos':>3} {'P':>5} {'R':>5}")
     failing = 0
-    for lang, rows in sets.items():
-        counts: dict[str, Counts] = score(rows, detector)
+    for lang, counts in cells.items():
         for marker, c in counts.items():
             flag = ""
             if gate and below_gate(lang, marker, c):
@@ -51,10 +50,48 @@ def _table(
             if errors:
                 for miss in c.misses:
                     print(f"       {miss}")
+    _print_summary(cells)
     return failing
 
 
-_OPTIONS = ("lexicon", "classifier", "combined", "untagged")
+def _print_summary(cells: dict[str, dict[str, Counts]]) -> None:
+    """Cells meeting the goal, and the mean precision and recall over cells."""
+    flat = [c for counts in cells.values() for c in counts.values()]
+    met = sum(
+        c.precision is not None and c.recall is not None and min(c.precision, c.recall) >= GOAL
+        for c in flat
+    )
+    precisions = [c.precision for c in flat if c.precision is not None]
+    recalls = [c.recall for c in flat if c.recall is not None]
+    mean_p = sum(precisions) / len(precisions) if precisions else None
+    mean_r = sum(recalls) / len(recalls) if recalls else None
+    print(
+        f"cells with P and R >= {GOAL}: {met} of {len(flat)}; mean P {_fmt(mean_p)} R {_fmt(mean_r)}"
+    )
+
+
+def _print_kinds(name: str, sets: dict[str, list[Example]], detector: Detector) -> None:
+    """P/R per row kind (all languages together), when rows carry a `kind`."""
+    kinds = sorted({ex.kind for rows in sets.values() for ex in rows if ex.kind})
+    if not kinds:
+        return
+    print(
+        f"\n{name}, per kind (all languages)\n{'kind':24} {'marker':9} {'pos':>3} {'FP':>3} {'P':>5} {'R':>5}"
+    )
+    for kind in kinds:
+        totals: dict[str, Counts] = {}
+        merge(
+            totals,
+            score([ex for rows in sets.values() for ex in rows if ex.kind == kind], detector),
+        )
+        for marker, c in totals.items():
+            if c.tp + c.fn + c.fp:
+                print(
+                    f"{kind:24} {marker:9} {c.tp + c.fn:3} {c.fp:3} "
+                    f"{_fmt(c.precision)}  {_fmt(c.recall)}"
+                )
+
+
 # The option the stream runs: the gate applies to it.
 _STREAM = "combined"
 
@@ -62,30 +99,56 @@ _STREAM = "combined"
 def _eval(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="pillarwatch markers eval", description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of dev/, test/")
-    parser.add_argument("--split", choices=("dev", "test"), default="test")
-    parser.add_argument("--option", choices=(*_OPTIONS, "all"), default=_STREAM)
+    parser.add_argument("--split", choices=("dev", "test"), help="default: test; dev with --bench")
+    parser.add_argument("--option", choices=(*NAMES, "all"), default=_STREAM)
     parser.add_argument("--errors", action="store_true", help="list mistakes (dev split only)")
     parser.add_argument("--bench", action="store_true", help="µs per message on one core")
     parser.add_argument("--repeats", type=int, default=20, help="benchmark calls per message")
     args = parser.parse_args(list(argv))
-    if args.errors and args.split != "dev":
+    split = args.split or ("dev" if args.bench else "test")
+    if args.errors and split != "dev":
         parser.error("--errors lists dev mistakes only: tune on dev, report on test")
-    sets = load_split(args.split, args.data)
+    sets = load_split(split, args.data)
     if not sets:
-        print(f"no labelled sets in {args.data / args.split}", file=sys.stderr)
+        print(f"no {split} split: {args.data / split}/ is empty", file=sys.stderr)
         return 2
-    names = list(_OPTIONS) if args.option == "all" else [args.option]
+    names = list(NAMES) if args.option == "all" else [args.option]
     detectors = {name: OPTIONS[name] for name in names}
     if args.bench:
         bench(sets, detectors, max(1, args.repeats))
         return 0
     failing = 0
     for name, detector in detectors.items():
-        gate = name == _STREAM and args.split == "test"
-        failing += _table(name, sets, detector, args.errors, gate)
-    if args.split == "test" and _STREAM in detectors:
+        gate = name == _STREAM and split == "test"
+        cells = {lang: score(rows, detector) for lang, rows in sets.items()}
+        failing += _print_cells(name, cells, args.errors, gate)
+        _print_kinds(name, sets, detector)
+    if split == "test" and _STREAM in detectors:
         print(f"\n{failing} cell(s) of the stream's detector below their gate (gates.py)")
     return 1 if failing else 0
+
+
+def _cv(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="pillarwatch markers cv",
+        description="k-fold cross-validation on dev, the classifier retrained per fold "
+        "(needs scikit-learn). Choose options and settings here, never on the test split.",
+    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of dev/")
+    parser.add_argument("--option", choices=(*NAMES, "all"), default=_STREAM)
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--threshold", type=float, help="classifier probability threshold")
+    parser.add_argument("--errors", action="store_true", help="list held-out mistakes")
+    args = parser.parse_args(list(argv))
+    sets = load_split("dev", args.data)
+    if not sets:
+        print(f"no labelled sets in {args.data / 'dev'}", file=sys.stderr)
+        return 2
+    names = list(NAMES) if args.option == "all" else [args.option]
+    totals = cross_validate(sets, names, max(2, args.folds), args.threshold)
+    for name in names:
+        _print_cells(f"{name} ({args.folds}-fold CV on dev)", totals[name], args.errors, False)
+    return 0
 
 
 def _train(argv: Sequence[str]) -> int:
@@ -102,12 +165,12 @@ def _train(argv: Sequence[str]) -> int:
     return 0
 
 
-_USAGE = "usage: pillarwatch markers eval [--split dev|test] [--option ...] [--bench] | train"
+_USAGE = "usage: pillarwatch markers eval [--split dev|test] [--option ...] [--bench] | cv | train"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    commands = {"eval": _eval, "train": _train}
+    commands = {"eval": _eval, "cv": _cv, "train": _train}
     if not args or args[0] not in commands:
         print(_USAGE, file=sys.stderr)
         return 2

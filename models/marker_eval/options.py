@@ -17,6 +17,7 @@ from pillarwatch.models.marker_eval.scoring import Detector
 from pillarwatch.models.marker_eval.sets import Example
 from pillarwatch.models.markers import (
     APOLOGY,
+    NgramModel,
     asks_to_repeat,
     classify,
     detect,
@@ -24,7 +25,7 @@ from pillarwatch.models.markers import (
     normalise,
 )
 
-__all__ = ["OPTIONS"]
+__all__ = ["NAMES", "OPTIONS", "options"]
 
 _Find = Callable[[str, str | None], int]
 
@@ -42,21 +43,31 @@ def _in_conversation(find: _Find, tagged: bool) -> Detector:
     return detector
 
 
-def _lexicon(text: str, lang: str | None) -> int:
-    return detect(text, lang, classifier=False)
+NAMES = ("lexicon", "classifier", "combined", "untagged")
 
 
-def _classifier(text: str, lang: str | None) -> int:
-    # The classifier's bits, with detect()'s repeat-request rule applied to them too.
-    found = classify(" " + normalise(text) + " ")
-    if found & APOLOGY and asks_to_repeat(text, lang):
-        found &= ~APOLOGY
-    return found
+def options(model: NgramModel | None = None) -> dict[str, Detector]:
+    """Every option, with `model` as the classifier (None: the shipped one)."""
+
+    def lexicon(text: str, lang: str | None) -> int:
+        return detect(text, lang, classifier=False)
+
+    def classifier(text: str, lang: str | None) -> int:
+        # The classifier's bits, with detect()'s repeat-request rule applied to them too.
+        found = classify(" " + normalise(text) + " ", model)
+        if found & APOLOGY and asks_to_repeat(text, lang):
+            found &= ~APOLOGY
+        return found
+
+    def combined(text: str, lang: str | None) -> int:
+        return detect(text, lang, model=model)
+
+    return {
+        "lexicon": _in_conversation(lexicon, tagged=True),
+        "classifier": _in_conversation(classifier, tagged=True),
+        "combined": _in_conversation(combined, tagged=True),
+        "untagged": _in_conversation(combined, tagged=False),
+    }
 
 
-OPTIONS: dict[str, Detector] = {
-    "lexicon": _in_conversation(_lexicon, tagged=True),
-    "classifier": _in_conversation(_classifier, tagged=True),
-    "combined": _in_conversation(detect, tagged=True),
-    "untagged": _in_conversation(detect, tagged=False),
-}
+OPTIONS: dict[str, Detector] = options()

@@ -2,12 +2,16 @@
 
 Files: tests/data/markers/<split>/<lang>.jsonl, one row per line:
 `{"text", "role": "customer"|"agent", "labels": [...], "context"?: [{"role", "text"}, ...],
-"source"?: "v1"}`. `context` lists the messages of the same contact just before this one,
-oldest first, for rows whose label depends on them. `source: "v1"` marks the sentences the
-first lexicons were written from; they are all in `dev`.
+"source"?: ..., "kind"?: ...}`. `context` lists the messages of the same contact just before
+this one, oldest first, for rows whose label depends on them. `kind` (optional) names the
+failure kind a row exercises ("sarcasm", "hard-negative", ...): the loader keeps it only so
+that `pillarwatch markers eval` can print figures per kind.
 
-Every other row's split is fixed by a hash of its language and text (`split_of`), so a row
-cannot be moved between splits to flatter a figure; tests/unit/test_marker_sets.py checks it.
+The split is fixed by who wrote a row, not by a hash: `dev` is everything the detector may be
+tuned on (the first lexicons' sentences, `source: "v1"`; the retired first test split,
+`"retired-test"`; lines written while tuning); `test` is written by people who never saw the
+detector (`"source": "holdout-2026-12"`, TEST_SOURCE) and is scored once per change of the
+detector. tests/unit/test_marker_sets.py pins it and checks that nothing of it leaks.
 """
 
 from __future__ import annotations
@@ -25,11 +29,11 @@ __all__ = [
     "DEFAULT_DATA",
     "ROLE_MASK",
     "SPLITS",
+    "TEST_SOURCE",
     "Example",
     "Message",
     "load_split",
     "split_digest",
-    "split_of",
 ]
 
 DEFAULT_DATA: Final = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "markers"
@@ -37,8 +41,8 @@ SPLITS: Final = ("dev", "test")
 BITS: Final[dict[str, int]] = {"complaint": COMPLAINT, "apology": APOLOGY, "empathy": EMPATHY}
 # Which markers count for which speaker (the stream applies the same rule).
 ROLE_MASK: Final[dict[str, int]] = {"customer": COMPLAINT, "agent": APOLOGY | EMPATHY}
-# A row goes to `test` when the first byte of its hash is below this: about 40 %.
-_TEST_BELOW: Final = 102
+# The source every row of the test split carries: written apart from the detector.
+TEST_SOURCE: Final = "holdout-2026-12"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +63,7 @@ class Example:
     labels: int
     context: tuple[Message, ...] = ()
     source: str = "new"
-
-
-def split_of(lang: str, text: str) -> str:
-    """The split a new row belongs to, fixed by its language and text."""
-    first = hashlib.sha256(f"{lang}\n{text}".encode()).digest()[0]
-    return "test" if first < _TEST_BELOW else "dev"
+    kind: str | None = None
 
 
 def _role(raw: object, where: str) -> str:
@@ -92,6 +91,7 @@ def _row(lang: str, raw: dict[str, object], where: str) -> Example:
         labels=labels,
         context=tuple(Message(_role(m["role"], where), str(m["text"])) for m in context),
         source=str(raw.get("source", "new")),
+        kind=None if raw.get("kind") is None else str(raw["kind"]),
     )
 
 
