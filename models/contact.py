@@ -32,7 +32,14 @@ from typing import Any
 
 from pillarwatch.models.config import Config
 from pillarwatch.models.events import Event
-from pillarwatch.models.markers import APOLOGY, COMPLAINT, EMPATHY, detect
+from pillarwatch.models.markers import (
+    APOLOGY,
+    COMPLAINT,
+    EMPATHY,
+    asks_to_repeat,
+    detect,
+    in_context,
+)
 
 __all__ = [
     "ContactRow",
@@ -83,6 +90,8 @@ class ContactState:
     personalised: bool = False
     empathy_times: list[float] = field(default_factory=list)
     contact_id: str = ""  # carried into outcomes and summaries: the measures side dedupes by it
+    # Conversation flags for the marker rules (models.markers.in_context), in arrival order.
+    marker_context: int = 0
 
     def to_row(self) -> ContactRow:
         """The stored form: a tuple in field order, lists as tuples (about a third of the
@@ -296,6 +305,7 @@ def _hold_ended(s: ContactState, e: Event, _m: int) -> None:
 
 
 def _message(s: ContactState, e: Event, markers: int) -> None:
+    markers, s.marker_context = in_context(markers, e.role, e.text, e.lang, s.marker_context)
     if e.role == "customer" and markers & COMPLAINT:
         s.markers |= COMPLAINT
         s.complaint_ts = _first(s.complaint_ts, e.ts)
@@ -324,8 +334,13 @@ def _pillar_facts(s: ContactState, e: Event, markers: int) -> None:
 
 
 def needs_state(event: Event) -> bool:
-    """A plain message without markers still matters when it carries a pillar fact."""
-    return bool(event.personalised) or event.announced_wait is not None
+    """A plain message without markers still matters when it carries a pillar fact, or when an
+    agent asks the customer to repeat (it sets the context flag that `in_context` reads)."""
+    if event.personalised or event.announced_wait is not None:
+        return True
+    return (
+        event.role == "agent" and event.text is not None and asks_to_repeat(event.text, event.lang)
+    )
 
 
 def _first_after(times: list[float], since: float | None) -> float | None:

@@ -139,15 +139,29 @@ def _cv(argv: Sequence[str]) -> int:
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--threshold", type=float, help="classifier probability threshold")
     parser.add_argument("--errors", action="store_true", help="list held-out mistakes")
+    parser.add_argument(
+        "--source",
+        help="count only held-out rows of this source (e.g. retired-test: rows no lexicon "
+        "entry was written from)",
+    )
     args = parser.parse_args(list(argv))
     sets = load_split("dev", args.data)
     if not sets:
         print(f"no labelled sets in {args.data / 'dev'}", file=sys.stderr)
         return 2
     names = list(NAMES) if args.option == "all" else [args.option]
-    totals = cross_validate(sets, names, max(2, args.folds), args.threshold)
+    source = args.source
+    totals = cross_validate(
+        sets,
+        names,
+        max(2, args.folds),
+        args.threshold,
+        scored=lambda ex: source is None or ex.source == source,
+    )
+    rows = "" if source is None else f", rows of source {source}"
     for name in names:
-        _print_cells(f"{name} ({args.folds}-fold CV on dev)", totals[name], args.errors, False)
+        title = f"{name} ({args.folds}-fold CV on dev{rows})"
+        _print_cells(title, totals[name], args.errors, False)
     return 0
 
 

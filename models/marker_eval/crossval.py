@@ -11,7 +11,7 @@ optimistic (docs/markers.md says how much).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 from pillarwatch.models.marker_eval.options import NAMES, options
@@ -44,10 +44,12 @@ def cross_validate(
     names: Sequence[str] = NAMES,
     folds: int = FOLDS,
     threshold: float | None = None,
+    scored: Callable[[Example], bool] = lambda ex: True,
 ) -> dict[str, dict[str, dict[str, Counts]]]:
     """Counts per option, language and marker, each row scored by a model that never saw it.
 
     `threshold`: the classifier's probability threshold (default: the trainer's THRESHOLD).
+    `scored`: which held-out rows are counted (all are trained on in the other folds).
     """
     from pillarwatch.models.marker_eval.classifier import THRESHOLD, train
 
@@ -63,7 +65,7 @@ def cross_validate(
         model = NgramModel(raw)
         detectors = options(model)
         for lang, rows in sets.items():
-            fold = [ex for ex in rows if fold_of(ex, folds) == held_out]
+            fold = [ex for ex in rows if fold_of(ex, folds) == held_out and scored(ex)]
             for name in names:
                 merge(totals[name][lang], score(fold, detectors[name]))
     return totals

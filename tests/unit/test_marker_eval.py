@@ -1,4 +1,8 @@
-"""The precision/recall gate on the frozen test split, and `pillarwatch markers eval`."""
+"""The precision/recall gate on the frozen test split, and `pillarwatch markers eval` and `cv`.
+
+The gate tests need the test split (written apart from the detector, merged by the lead); while
+tests/data/markers/test/ is empty they fail with "no test split: ...".
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,28 @@ from pathlib import Path
 import pytest
 
 from pillarwatch.models.marker_eval import main
+from pillarwatch.models.marker_eval.crossval import cross_validate, fold_of
 from pillarwatch.models.marker_eval.gates import GOAL, MISSED, gate
 from pillarwatch.models.marker_eval.options import OPTIONS
 from pillarwatch.models.marker_eval.scoring import score
 from pillarwatch.models.marker_eval.sets import Example, load_split
-from pillarwatch.models.markers import APOLOGY, LANGUAGES
+from pillarwatch.models.markers import APOLOGY, COMPLAINT, LANGUAGES
 
 TEST = load_split("test")
+NO_TEST_SPLIT = "no test split: tests/data/markers/test/ is empty"
+
+
+def _test_rows(lang: str) -> list[Example]:
+    if not any(TEST.values()):
+        pytest.fail(NO_TEST_SPLIT)
+    assert TEST.get(lang), f"the test split has no {lang}.jsonl"
+    return TEST[lang]
 
 
 @pytest.mark.parametrize("lang", sorted(LANGUAGES))
 def test_stream_detector_meets_its_gate_on_the_test_split(lang: str) -> None:
     """Per language and marker: the goal (0.9), or the measured miss minus a margin."""
-    for marker, counts in score(TEST[lang], OPTIONS["combined"]).items():
+    for marker, counts in score(_test_rows(lang), OPTIONS["combined"]).items():
         assert counts.precision is not None and counts.recall is not None, (lang, marker)
         min_precision, min_recall = gate(lang, marker)
         # Only the figures are shown: the test split's mistakes are not for tuning.
@@ -47,6 +60,7 @@ def test_scoring_counts_each_marker_on_its_role_only() -> None:
 
 
 def test_eval_prints_the_table_and_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    _test_rows("pl")
     assert main(["eval"]) == 0
     out = capsys.readouterr().out
     assert "pl   apology" in out and "0 cell(s)" in out
@@ -65,6 +79,54 @@ def test_eval_fails_below_the_gate(tmp_path: Path, capsys: pytest.CaptureFixture
         (tmp_path / split / "en.jsonl").write_text(json.dumps(row) + "\n", "utf-8")
     assert main(["eval", "--data", str(tmp_path)]) == 1
     assert "< gate" in capsys.readouterr().out
+
+
+def _write(folder: Path, split: str, rows: list[dict[str, object]]) -> None:
+    (folder / split).mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps(row) + "\n" for row in rows)
+    (folder / split / "en.jsonl").write_text(lines, "utf-8")
+
+
+def test_eval_says_when_the_test_split_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path, "dev", [{"text": "Hello", "role": "agent", "labels": []}])
+    assert main(["eval", "--data", str(tmp_path)]) == 2
+    assert "no test split" in capsys.readouterr().err
+
+
+def test_eval_prints_figures_per_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows: list[dict[str, object]] = [
+        {
+            "text": "I'm so sorry for the delay",
+            "role": "agent",
+            "labels": ["apology"],
+            "kind": "plain-apology",
+        },
+        {"text": "sorry?", "role": "agent", "labels": [], "kind": "sorry-as-repeat"},
+        {"text": "Hello", "role": "agent", "labels": []},
+    ]
+    _write(tmp_path, "dev", rows)
+    main(["eval", "--data", str(tmp_path), "--split", "dev", "--option", "lexicon"])
+    out = capsys.readouterr().out
+    assert "per kind" in out
+    assert "plain-apology" in out and "sorry-as-repeat" not in out  # no positive, no FP
+
+
+def test_folds_are_fixed_by_the_text_and_every_row_is_held_out_once() -> None:
+    rows = [Example("en", f"line {i}", "customer", COMPLAINT * (i % 2)) for i in range(40)]
+    assert [fold_of(ex) for ex in rows] == [fold_of(ex) for ex in rows]
+    assert len({fold_of(ex) for ex in rows}) == 5
+    complaints = ["this is a joke", "third time i write", "why do i always wait", "useless"]
+    calm = ["what is my balance", "thanks a lot", "can i pay by card", "ok"]
+    sets = {
+        "en": [
+            Example("en", f"{t} {i}", "customer", COMPLAINT) for i in range(5) for t in complaints
+        ]
+        + [Example("en", f"{t} {i}", "customer", 0) for i in range(5) for t in calm]
+    }
+    counts = cross_validate(sets, ["classifier"])["classifier"]["en"]["complaint"]
+    assert counts.tp + counts.fn == 20  # each complaint scored once, by a model without it
 
 
 def test_a_bad_row_names_its_file_and_line(tmp_path: Path) -> None:
