@@ -65,9 +65,8 @@ def _print_summary(cells: dict[str, dict[str, Counts]]) -> None:
     recalls = [c.recall for c in flat if c.recall is not None]
     mean_p = sum(precisions) / len(precisions) if precisions else None
     mean_r = sum(recalls) / len(recalls) if recalls else None
-    print(
-        f"cells with P and R >= {GOAL}: {met} of {len(flat)}; mean P {_fmt(mean_p)} R {_fmt(mean_r)}"
-    )
+    means = f"mean P {_fmt(mean_p)} R {_fmt(mean_r)}"
+    print(f"cells with P and R >= {GOAL}: {met} of {len(flat)}; {means}")
 
 
 def _print_kinds(name: str, sets: dict[str, list[Example]], detector: Detector) -> None:
@@ -75,9 +74,8 @@ def _print_kinds(name: str, sets: dict[str, list[Example]], detector: Detector) 
     kinds = sorted({ex.kind for rows in sets.values() for ex in rows if ex.kind})
     if not kinds:
         return
-    print(
-        f"\n{name}, per kind (all languages)\n{'kind':24} {'marker':9} {'pos':>3} {'FP':>3} {'P':>5} {'R':>5}"
-    )
+    header = f"{'kind':24} {'marker':9} {'pos':>3} {'FP':>3} {'P':>5} {'R':>5}"
+    print(f"\n{name}, per kind (all languages)\n{header}")
     for kind in kinds:
         totals: dict[str, Counts] = {}
         merge(
