@@ -258,8 +258,8 @@ def _lid_model() -> Any:
 def detect_languages(text: str, sure: float | None = None) -> tuple[str, ...]:
     """The languages of LANGUAGES among the detector's top guesses for `text`, best first.
 
-    One when the top guess is ours with probability `sure` (default `_LID_SURE`) or more, else at most `_LID_KEEP`:
-    Romanian typed without diacritics is often guessed as Italian or Spanish first, so the
+    One when the top guess is ours with probability `sure` (default `_LID_SURE`) or more,
+    else at most `_LID_KEEP`: Romanian typed without diacritics is often guessed as Italian or Spanish first, so the
     stream runs the lexicons of the best two (measured on the dev split: recall of untagged
     Romanian 0.62 with one language, docs/markers.md).
     """
