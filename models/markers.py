@@ -259,9 +259,9 @@ def detect_languages(text: str, sure: float | None = None) -> tuple[str, ...]:
     """The languages of LANGUAGES among the detector's top guesses for `text`, best first.
 
     One when the top guess is ours with probability `sure` (default `_LID_SURE`) or more,
-    else at most `_LID_KEEP`: Romanian typed without diacritics is often guessed as Italian or Spanish first, so the
-    stream runs the lexicons of the best two (measured on the dev split: recall of untagged
-    Romanian 0.62 with one language, docs/markers.md).
+    else at most `_LID_KEEP`: Romanian typed without diacritics is often guessed as Italian
+    or Spanish first, and then the lexicons of the best two are run (measured on the dev
+    split: recall of untagged Romanian 0.62 with one language, docs/markers.md).
     """
     # The binding's own predict, without the wrapper's checks and tuple shuffling, and the top
     # guess alone first: the median call took 11-15 µs against 17 µs through the wrapper
