@@ -163,6 +163,9 @@ class _Lexicon:
 
     rules: tuple[_Rule, ...]
     repeat: re.Pattern[str] | None
+    # "sorry," / "excuse me," opening a message, not followed by a reason ("sorry for"): with
+    # a short question it asks for repetition or attention (the [repeat] opener/reason lists).
+    courtesy: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,9 @@ class _Rule:
     bit: int
     match: re.Pattern[str]
     unless: re.Pattern[str] | None
+    # Ends with a negator and at most one more word: a match right after it is negated
+    # ("no complaint about", "not bad at all", "ninguna queja"). From the section's `negators`.
+    negated: re.Pattern[str] | None = None
 
 
 def _join(patterns: list[str]) -> str:
@@ -201,7 +207,13 @@ def _rule(lang: str, data: dict[str, dict[str, object]], marker: str, bit: int) 
     unless = _entries(section, "unless", f"{lang}.{marker}")
     if not match:
         raise ValueError(f"{lang}.{marker}.match is empty")
-    return _Rule(bit, re.compile(_join(match)), re.compile(_join(unless)) if unless else None)
+    negators = _entries(section, "negators", f"{lang}.{marker}")
+    return _Rule(
+        bit,
+        re.compile(_join(match)),
+        re.compile(_join(unless)) if unless else None,
+        re.compile(f"(?:{_join(negators)}) (?:\\w+ )?$") if negators else None,
+    )
 
 
 def _build(sources: dict[str, dict[str, dict[str, object]]]) -> dict[str, _Lexicon]:
@@ -213,7 +225,13 @@ def _build(sources: dict[str, dict[str, dict[str, object]]]) -> dict[str, _Lexic
         if not isinstance(repeat_section, dict):
             raise ValueError(f"{lang}.repeat must be a table with a 'match' array")
         repeat = _entries(repeat_section, "match", f"{lang}.repeat")
-        lexicons[lang] = _Lexicon(rules, re.compile(_join(repeat)) if repeat else None)
+        opener = _entries(repeat_section, "opener", f"{lang}.repeat")
+        reason = _entries(repeat_section, "reason", f"{lang}.repeat")
+        courtesy = None
+        if opener:
+            no_reason = f"(?!{_join(reason)})" if reason else ""
+            courtesy = re.compile(f"(?:{_join(opener)}){no_reason}")
+        lexicons[lang] = _Lexicon(rules, re.compile(_join(repeat)) if repeat else None, courtesy)
     return lexicons
 
 
@@ -432,12 +450,32 @@ def classify(norm: str, model: NgramModel | None = None) -> int:
 _REPEAT_MAX_WORDS: Final = 10
 # "Sorry?" / "Pardon?" alone: a request to repeat in every language.
 _BARE_QUESTION_WORDS: Final = 2
+# "Sorry, which account do you mean?": a question opened by "sorry" with no reason after it
+# asks for repetition or attention. Only short ones: a longer message has room for a reason.
+_COURTESY_MAX_WORDS: Final = 8
+
+
+def _only_courtesy(norm: str, lexicon: _Lexicon) -> bool:
+    """The message opens with "sorry"/"excuse me" and apologises for nothing after it."""
+    opening = lexicon.courtesy.match(norm) if lexicon.courtesy is not None else None
+    if opening is None:
+        return False
+    rest = norm[opening.end() :]
+    return not any(rule.bit == APOLOGY and rule.match.search(rest) for rule in lexicon.rules)
 
 
 def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
     words = len(norm.split())
-    if words <= _BARE_QUESTION_WORDS and text.rstrip().endswith("?"):
+    question = text.rstrip().endswith("?")
+    if words <= _BARE_QUESTION_WORDS and question:
         return True
+    if (
+        question
+        and words <= _COURTESY_MAX_WORDS
+        and lexicon.courtesy is not None
+        and _only_courtesy(" " + norm.lstrip(), lexicon)
+    ):
+        return True  # "sorry, which account do you mean?": asks, apologises for nothing
     return (
         words <= _REPEAT_MAX_WORDS
         and lexicon.repeat is not None
@@ -485,11 +523,24 @@ def _detect_with(lexicon: _Lexicon, norm: str) -> tuple[int, int]:
             continue
         # Blank out the cancelling phrases, then look again: a genuine signal elsewhere in the
         # message still counts ("no need to apologise, I'm sorry it took so long").
-        if rule.unless is not None and rule.match.search(rule.unless.sub(" ", norm)) is None:
+        rest = norm if rule.unless is None else rule.unless.sub(" ", norm)
+        if rule.unless is not None and rule.match.search(rest) is None:
+            cancelled |= rule.bit
+            continue
+        if rule.negated is not None and not _unnegated(rule, rest):
             cancelled |= rule.bit
             continue
         found |= rule.bit
     return found, cancelled
+
+
+def _unnegated(rule: _Rule, norm: str) -> bool:
+    """Whether some match of the rule is not right after one of its negators."""
+    assert rule.negated is not None
+    return any(
+        rule.negated.search(norm, 0, found.start() + 1) is None
+        for found in rule.match.finditer(norm)
+    )
 
 
 def asks_to_repeat(text: str, lang: str | None) -> bool:
