@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from importlib import resources
 from typing import Any, Final
 
@@ -46,6 +47,7 @@ __all__ = [
     "in_context",
     "normalise",
     "word_features",
+    "word_pairs",
 ]
 
 COMPLAINT: Final = 1
@@ -369,12 +371,21 @@ def word_features(word: str, sizes: tuple[int, ...] = SIZES) -> set[str]:
     return {padded[i : i + k] for k in sizes for i in range(len(padded) - k + 1)} | {padded}
 
 
-def char_ngrams(norm: str, sizes: tuple[int, ...] = SIZES) -> list[str]:
-    """Features of a normalised message: each distinct word's features, one after the other.
+def word_pairs(words: list[str]) -> set[str]:
+    """Adjacent word pairs as features ("thanks_for", "for_nothing"): `_` never occurs in a
+    normalised word, so a pair cannot collide with a word's n-gram."""
+    return {f"{a}_{b}" for a, b in pairwise(words)}
+
+
+def char_ngrams(norm: str, sizes: tuple[int, ...] = SIZES, pairs: bool = False) -> list[str]:
+    """Features of a normalised message: each distinct word's features, one after the other,
+    and (`pairs`) the distinct adjacent word pairs.
 
     A gram shared by two words counts twice, as the runtime adds up each word's logits.
     """
-    return [gram for word in set(norm.split()) for gram in word_features(word, sizes)]
+    words = norm.split()
+    grams = [gram for word in set(words) for gram in word_features(word, sizes)]
+    return grams + sorted(word_pairs(words)) if pairs else grams
 
 
 class NgramModel:
@@ -386,6 +397,7 @@ class NgramModel:
             gram: (w[0], w[1], w[2]) for gram, w in raw["weights"].items()
         }
         self.bias: tuple[float, float, float] = (raw["bias"][0], raw["bias"][1], raw["bias"][2])
+        self.pairs = bool(raw.get("pairs", False))
         threshold = float(raw.get("threshold", 0.5))  # 0.5: the plain logistic decision
         self.min_logit = math.log(threshold / (1 - threshold))
         # word -> its three logits; emptied when full (cheaper per call than an LRU's upkeep).
@@ -413,10 +425,17 @@ class NgramModel:
     def classify(self, norm: str) -> int:
         """Markers found in a normalised message."""
         complaint, apology, empathy = self.bias
-        for c, a, e in map(self.word_logits, set(norm.split())):
+        words = norm.split()
+        for c, a, e in map(self.word_logits, set(words)):
             complaint += c
             apology += a
             empathy += e
+        if self.pairs:
+            for weight in map(self.weights.get, word_pairs(words)):
+                if weight is not None:
+                    complaint += weight[0]
+                    apology += weight[1]
+                    empathy += weight[2]
         floor = self.min_logit
         return (
             (COMPLAINT if complaint > floor else 0)

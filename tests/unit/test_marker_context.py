@@ -49,7 +49,7 @@ def test_a_short_sorry_after_asking_to_repeat_is_no_apology_in_the_fold() -> Non
             ("customer", "this is the third time i write about this"),
             ("agent", ASK),
             ("customer", "5512"),
-            ("agent", "sorry, 5512 what?"),
+            ("agent", "sorry, the last four digits"),
         ]
     )
     assert state.complaint_ts is not None
@@ -59,7 +59,10 @@ def test_a_short_sorry_after_asking_to_repeat_is_no_apology_in_the_fold() -> Non
 
 def test_the_same_sorry_without_the_request_is_an_apology() -> None:
     state = _fold(
-        [("customer", "this is the third time i write about this"), ("agent", "sorry, 5512 what?")]
+        [
+            ("customer", "this is the third time i write about this"),
+            ("agent", "sorry, the last four digits"),
+        ]
     )
     assert state.apology_times == [T0 + 2]
 

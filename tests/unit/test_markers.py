@@ -339,3 +339,42 @@ def test_failure_kinds_of_real_chat(lang: str, text: str, expected: int) -> None
     # Sentences written for this test, in none of the labelled sets.
     mask = COMPLAINT if expected in (0, COMPLAINT) else APOLOGY | EMPATHY
     assert detect(text, lang) & mask == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "no complaint about the service, just asking the price"),
+        ("en", "the wait wasnt bad at all actually"),
+        ("es", "ninguna queja del servicio, solo quiero cambiar de tarifa"),
+        ("it", "nessuna lamentela, volevo solo sapere il prezzo"),
+        ("ro", "deloc dezamagit, merge foarte bine"),
+    ],
+)
+def test_a_negated_complaint_word_is_no_complaint(lang: str, text: str) -> None:
+    # Negation scope (the language's `negators`): and the classifier cannot bring it back.
+    assert not detect(text, lang) & COMPLAINT
+
+
+def test_negation_scope_is_one_word_wide() -> None:
+    assert detect("nothing works, this is ridiculous", "en", classifier=False) & COMPLAINT
+    assert not detect("not ridiculous at all", "en", classifier=False) & COMPLAINT
+    assert not detect("not really ridiculous", "en", classifier=False) & COMPLAINT
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "apology"),
+    [
+        ("en", "sorry, which account do you mean?", False),
+        ("it", "scusi, ha detto 14 o 40?", False),
+        ("ru", "извините, какой был номер заказа?", False),
+        ("pl", "przepraszam, chwileczke, sprawdze", False),
+        ("en", "sorry for the delay, which account?", True),
+        ("en", "sorry, we sent the wrong size, can you send a photo?", True),
+        ("pl", "przepraszam za zwloke, jaki byl numer?", True),
+    ],
+)
+def test_sorry_opening_a_short_question_asks_rather_than_apologises(
+    lang: str, text: str, apology: bool
+) -> None:
+    assert bool(detect(text, lang) & APOLOGY) is apology
