@@ -22,8 +22,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
 from importlib import resources
+from itertools import pairwise
 from typing import Any, Final
 
 __all__ = [
