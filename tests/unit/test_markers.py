@@ -15,6 +15,7 @@ from pillarwatch.models.markers import (
     COMPLAINT,
     EMPATHY,
     LANGUAGES,
+    NgramModel,
     _build,
     asks_to_repeat,
     compile_pattern,
@@ -378,3 +379,14 @@ def test_sorry_opening_a_short_question_asks_rather_than_apologises(
     lang: str, text: str, apology: bool
 ) -> None:
     assert bool(detect(text, lang) & APOLOGY) is apology
+
+
+def test_the_classifier_scores_the_same_with_a_full_word_cache() -> None:
+    model = NgramModel(
+        {"sizes": [4], "weights": {" bad": [3.0, 0.0, 0.0]}, "bias": [-1.0, -1.0, -1.0]}
+    )
+    norm = " so bad really "
+    assert model.classify(norm) == COMPLAINT
+    model.word_cache.update({f"w{i}": (0.0, 0.0, 0.0) for i in range(1 << 16)})
+    assert model.classify(norm) == COMPLAINT  # the cache is emptied and every word rescored
+    assert len(model.word_cache) == 3
