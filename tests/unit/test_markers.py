@@ -388,5 +388,6 @@ def test_the_classifier_scores_the_same_with_a_full_word_cache() -> None:
     norm = " so bad really "
     assert model.classify(norm) == COMPLAINT
     model.word_cache.update({f"w{i}": (0.0, 0.0, 0.0) for i in range(1 << 16)})
-    assert model.classify(norm) == COMPLAINT  # the cache is emptied and every word rescored
-    assert len(model.word_cache) == 3
+    # A new word does not fit: the cache is emptied and every word of the message rescored.
+    assert model.classify(" so bad today ") == COMPLAINT
+    assert set(model.word_cache) == {"so", "bad", "today"}
