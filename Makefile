@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 ARGS   ?=
 
 .PHONY: help demo test test-fast check dashboards alerts-check bench system-deps clean \
-	incident-plot soak markers-eval markers-bench bench-ingest bench-staffing
+	incident-plot soak markers-eval markers-cv markers-bench bench-ingest bench-staffing
 
 help:
 	@echo "make demo    - embedded broker + worker + simulator, /metrics live (ARGS='--duration 60')"
@@ -59,6 +59,11 @@ soak: $(STAMP)
 
 markers-eval: $(STAMP)
 	$(PY) -m pillarwatch markers eval --option all
+
+# Choose the detector here: 5-fold cross-validation on dev, the classifier retrained per fold.
+markers-cv: $(STAMP)
+	$(PY) -m pillarwatch markers cv --option all
+	$(PY) -m pillarwatch markers cv --option all --source retired-test
 
 markers-bench: $(STAMP)
 	$(PY) -m pillarwatch markers eval --bench --option all
