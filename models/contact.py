@@ -21,7 +21,9 @@ before its `queued` ends with the same summaries. Rules for impossible sequences
   ended at its last event, its outcome (abandoned if never answered; with no event after the
   queued one that is a 0 s wait, a short abandon: no wait is invented) and summary emitted as if
   it had ended then (an answered one without wrap-up counts handle time to its last event);
-  a contact that was never queued nor answered (e.g. only a survey) is dropped without output.
+  a contact that was never queued nor answered (e.g. only a survey) is dropped without output;
+- the marker context (`marker_context`, models.markers.in_context: a short agent "sorry" right
+  after a request to repeat is not an apology) follows the arrival order of messages.
 """
 
 from __future__ import annotations
