@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pillarwatch.models.marker_ngrams import BITS
 from pillarwatch.models.markers import (
     APOLOGY,
     COMPLAINT,
@@ -391,3 +392,7 @@ def test_the_classifier_scores_the_same_with_a_full_word_cache() -> None:
     # A new word does not fit: the cache is emptied and every word of the message rescored.
     assert model.classify(" so bad today ") == COMPLAINT
     assert set(model.word_cache) == {"so", "bad", "today"}
+
+
+def test_the_classifier_reports_the_detectors_bits() -> None:
+    assert BITS == (COMPLAINT, APOLOGY, EMPATHY)

@@ -1,0 +1,131 @@
+"""The character n-gram classifier of the marker detector (models/markers.py).
+
+A logistic model per marker over character n-grams of each normalised word, trained on the dev
+split by `pillarwatch markers train` (models/marker_eval/classifier.py) and shipped as
+models/lexicons/ngram_model.json: {"sizes", "pairs", "weights": {gram: [complaint, apology,
+empathy]}, "bias": [...], "threshold": probability, "trained_on": sha256 of the dev split}.
+Scored in pure Python: scikit-learn is needed only to train.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+from typing import Any, Final
+
+__all__ = [
+    "BITS",
+    "NGRAM_MODEL",
+    "SIZES",
+    "NgramModel",
+    "char_ngrams",
+    "word_features",
+    "word_pairs",
+]
+
+# The bits `NgramModel.classify` reports, in the order of the weights: models.markers' COMPLAINT,
+# APOLOGY and EMPATHY (tests/unit/test_markers.py checks they agree).
+BITS: Final = (1, 2, 4)
+# A logistic model per marker over character n-grams of each normalised word, trained on the
+# dev split by `pillarwatch markers train` (models/marker_eval/classifier.py) and shipped as
+# models/lexicons/ngram_model.json: {"sizes", "weights": {gram: [complaint, apology,
+# empathy]}, "bias": [...], "threshold": probability, "trained_on": sha256 of the dev
+# split}. Lexicons give precision, the classifier recall; a marker counts when either finds it
+# (docs/markers.md has the figures that chose this).
+NGRAM_MODEL: Final = "ngram_model.json"
+# Character 4-grams of each padded word (and the word itself). In 5-fold CV on dev, combined met
+# the goal in as many cells on the retired-test rows as with 3-, 4- and 5-grams (17 of 33, mean
+# P 0.93, R 0.92; one cell fewer on all dev rows) with a third of the features, so a word the
+# cache has not seen costs a third as much to score (docs/markers.md).
+SIZES: Final = (4,)
+# Distinct words whose three logits are kept: chat vocabulary is small and repetitive, so a
+# running stream mostly scores a message by adding up a few cached triples.
+_WORD_CACHE: Final = 1 << 16
+
+
+def word_features(word: str, sizes: tuple[int, ...] = SIZES) -> set[str]:
+    """Features of one normalised word: the word padded with spaces, and its n-grams."""
+    padded = f" {word} "
+    return {padded[i : i + k] for k in sizes for i in range(len(padded) - k + 1)} | {padded}
+
+
+def word_pairs(words: list[str]) -> set[str]:
+    """Adjacent word pairs as features ("thanks_for", "for_nothing"): `_` never occurs in a
+    normalised word, so a pair cannot collide with a word's n-gram."""
+    return {f"{a}_{b}" for a, b in pairwise(words)}
+
+
+def char_ngrams(norm: str, sizes: tuple[int, ...] = SIZES, pairs: bool = False) -> list[str]:
+    """Features of a normalised message: each distinct word's features, one after the other,
+    and (`pairs`) the distinct adjacent word pairs.
+
+    A gram shared by two words counts twice, as the runtime adds up each word's logits.
+    """
+    words = norm.split()
+    grams = [gram for word in set(words) for gram in word_features(word, sizes)]
+    return grams + sorted(word_pairs(words)) if pairs else grams
+
+
+class NgramModel:
+    """One logistic model per marker over `char_ngrams`; scores a message word by word."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.sizes: tuple[int, ...] = tuple(raw["sizes"])
+        self.weights: dict[str, tuple[float, float, float]] = {
+            gram: (w[0], w[1], w[2]) for gram, w in raw["weights"].items()
+        }
+        self.bias: tuple[float, float, float] = (raw["bias"][0], raw["bias"][1], raw["bias"][2])
+        self.pairs = bool(raw.get("pairs", False))
+        threshold = float(raw.get("threshold", 0.5))  # 0.5: the plain logistic decision
+        self.min_logit = math.log(threshold / (1 - threshold))
+        # word -> its three logits, for at most _WORD_CACHE words.
+        self.word_cache: dict[str, tuple[float, float, float]] = {}
+
+    def word_logits(self, word: str) -> tuple[float, float, float]:
+        """The sum of one word's feature weights, per marker (cached)."""
+        cached = self.word_cache.get(word)
+        if cached is None:
+            self._learn({word})
+            cached = self.word_cache[word]
+        return cached
+
+    def _learn(self, words: set[str]) -> None:
+        """Score words the cache does not hold, in one pass, and cache them."""
+        if len(self.word_cache) + len(words) > _WORD_CACHE:
+            self.word_cache.clear()  # emptied when full: cheaper per call than an LRU's upkeep
+        get, sizes = self.weights.get, self.sizes
+        for word in words:
+            complaint = apology = empathy = 0.0
+            for weight in map(get, word_features(word, sizes)):
+                if weight is not None:
+                    complaint += weight[0]
+                    apology += weight[1]
+                    empathy += weight[2]
+            self.word_cache[word] = (complaint, apology, empathy)
+
+    def classify(self, norm: str) -> int:
+        """Markers found in a normalised message."""
+        complaint, apology, empathy = self.bias
+        words = norm.split()
+        cache = self.word_cache
+        distinct = set(words)
+        unseen = distinct.difference(cache)
+        if unseen:
+            self._learn(distinct if len(cache) + len(unseen) > _WORD_CACHE else unseen)
+        for c, a, e in map(cache.__getitem__, distinct):
+            complaint += c
+            apology += a
+            empathy += e
+        if self.pairs:
+            for weight in map(self.weights.get, word_pairs(words)):
+                if weight is not None:
+                    complaint += weight[0]
+                    apology += weight[1]
+                    empathy += weight[2]
+        floor = self.min_logit
+        complaint_bit, apology_bit, empathy_bit = BITS
+        return (
+            (complaint_bit if complaint > floor else 0)
+            | (apology_bit if apology > floor else 0)
+            | (empathy_bit if empathy > floor else 0)
+        )
