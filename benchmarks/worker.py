@@ -7,7 +7,8 @@ BENCH_LEVERS_OFF (comma-separated, `pillarwatch bench --levers-off`):
 - `batching`: one event per batch, so one row write per event in every agent that batches
   (streams/batching.py);
 - `sensor`: Faust's full Prometheus sensor with `_created` samples (streams/sensor.py);
-- `fetch_wait`: Faust's own 1.5 s consumer fetch wait (streams/transport.py).
+- `fetch_wait`: Faust's own 1.5 s consumer fetch wait (streams/transport.py);
+- `scrape_cache`: the window gauges computed at every scrape (streams/agents/measures.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 from pillarwatch.streams.settings import Settings
 from pillarwatch.worker import run_worker
 
-LEVERS = ("batching", "sensor", "fetch_wait")
+LEVERS = ("batching", "sensor", "fetch_wait", "scrape_cache")
 
 
 def levers_off(names: str) -> None:
@@ -47,6 +48,13 @@ def levers_off(names: str) -> None:
             from pillarwatch.streams import transport
 
             transport.FETCH_MAX_WAIT_MS = 1500
+        elif name == "scrape_cache":
+            from pillarwatch.streams.agents import measures
+
+            def uncached(produce: object, key: object) -> object:
+                return produce
+
+            setattr(measures, "cached_scrape", uncached)  # noqa: B010 (for a measurement)
         else:
             raise SystemExit(f"BENCH_LEVERS_OFF: unknown lever {name!r}; {LEVERS}")
 

@@ -99,6 +99,9 @@ class WriteBack(MutableMapping[str, Any]):
         self.table = table
         self.event: EventT[Any] | None = None
         self.pending: dict[str, tuple[Any, EventT[Any] | None]] = {}
+        #: Flushes that wrote something: unchanged, the Table holds what it held (unless
+        #: Faust itself wrote to it: a recovery after a rebalance).
+        self.version = 0
 
     def get(self, key: str, default: Any = None) -> Any:
         found = self.pending.get(key)
@@ -139,6 +142,8 @@ class WriteBack(MutableMapping[str, Any]):
 
     def flush(self, stream: StreamT[Any]) -> None:
         """Write every changed key once, each as the event that last changed it."""
+        if self.pending:
+            self.version += 1
         for key, (value, event) in self.pending.items():
             if event is not None:
                 set_current_event(stream, event)
