@@ -27,6 +27,7 @@ __all__ = [
     "BATCH_MAX",
     "BATCH_POLL_SECONDS",
     "BATCH_WAIT_SECONDS",
+    "Collecting",
     "WriteBack",
     "batches",
     "more_coming",
@@ -66,21 +67,48 @@ async def more_coming(queue: Any, last: EventT[Any], end_offsets: Mapping[Any, i
     return False
 
 
+class Collecting:
+    """The events of the batch being collected, released when Faust clears the agents'
+    buffers (`flow_control.clear()`, at a rebalance and at stop).
+
+    Faust then waits until every message a stream took is acked (`Consumer.wait_empty`), and
+    a batch that is still collecting can neither be handled (the stream stops handing over
+    events) nor acked (it was not processed), while Faust's stream keeps a reference to the
+    last message it handed over: the wait never ended (the SIGTERM fault test hung so). A
+    released message is marked done for that wait only: it is not acked to the consumer, so
+    its offset is not committed and it comes again after the rebalance or restart, as the
+    buffered messages Faust itself drops do.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[EventT[Any]] = []
+
+    def clear(self) -> None:
+        dropped, self.events = self.events, []
+        for event in dropped:
+            # What `Consumer.wait_empty` looks at; the consumer's acked offsets, from which
+            # it commits, stay without this one.
+            event.message.acked = True
+
+
 async def batches(stream: StreamT[Any], app: AppT) -> AsyncIterator[list[EventT[Any]]]:
     """The stream's events in batches of what it has buffered (at most BATCH_MAX); a batch's
     events are acked when the agent asks for the next batch, i.e. after it handled this one."""
     stream.enable_acks = False
     queue = stream.channel.queue  # type: ignore[attr-defined]
     end_offsets = app.monitor.tp_end_offsets  # per partition, kept by Faust's fetch
-    batch: list[EventT[Any]] = []
+    collecting = Collecting()
+    app.flow_control.manage_queue(collecting)  # type: ignore[arg-type]  # a weak reference
     async for raw in stream.events():
-        batch.append(raw)
-        if len(batch) < BATCH_MAX and await more_coming(queue, raw, end_offsets):
+        collecting.events.append(raw)
+        coming = len(collecting.events) < BATCH_MAX and await more_coming(queue, raw, end_offsets)
+        del raw  # only `collecting` may hold an unacked event while the stream is awaited
+        if coming:
             continue
+        batch, collecting.events = collecting.events, []
         yield batch
         for done in batch:
             await stream.ack(done)
-        batch = []
 
 
 _DELETED = object()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from mode.utils.queues import FlowControlEvent
 from prometheus_client.core import GaugeMetricFamily
 
-from pillarwatch.streams.batching import WriteBack
+from pillarwatch.streams.batching import WriteBack, batches
 from pillarwatch.streams.metrics import cached_scrape
 
 
@@ -91,3 +95,56 @@ def test_scrape_cache_recomputes_only_when_its_key_changes() -> None:
     list(cached())
     list(cached())
     assert len(calls) == 4
+
+
+class Message:
+    tp = ("in", 0)
+    offset = 0
+    acked = False
+
+
+class Event:
+    def __init__(self) -> None:
+        self.message = Message()
+
+
+class BlockedStream:
+    """A stream that hands over one event and then waits forever, its buffer looking
+    non-empty: a batch waiting for its next event when Faust stops the consumer."""
+
+    def __init__(self) -> None:
+        self.enable_acks = True
+        self.channel = SimpleNamespace(queue=SimpleNamespace(empty=lambda: False))
+        self.given: list[weakref.ref[Event]] = []
+        self.keep: Event | None = None
+
+    async def events(self) -> AsyncIterator[Event]:
+        event = Event()
+        self.given.append(weakref.ref(event))
+        yield event
+        del event
+        await asyncio.Event().wait()
+
+
+def test_a_batch_being_collected_is_dropped_when_faust_clears_the_buffers() -> None:
+    """Faust's stop and rebalance clear the agents' buffers, then wait until every message an
+    agent took is marked acked (`wait_empty`). A batch waiting for its next event kept that
+    wait going forever (the SIGTERM fault test hung so): its events are released."""
+    flow = FlowControlEvent()
+    app = SimpleNamespace(flow_control=flow, monitor=SimpleNamespace(tp_end_offsets={}))
+    stream = BlockedStream()
+
+    async def go() -> None:
+        task = asyncio.ensure_future(anext(batches(stream, app)))  # type: ignore[arg-type]
+        for _ in range(10):
+            await asyncio.sleep(0)
+        taken = stream.given[0]()
+        assert taken is not None and not taken.message.acked  # held by the batch
+        stream.keep = taken  # Faust's stream keeps the last message it handed over
+        flow.suspend()
+        flow.clear()
+        assert taken.message.acked  # wait_empty ends; never acked to the consumer, so the
+        assert not task.done()  # offset is not committed and the event comes again
+        task.cancel()
+
+    asyncio.run(go())
