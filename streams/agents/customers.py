@@ -2,8 +2,7 @@
 
 Reads the one by-customer topic (`<app id>-summaries-by-customer`, key: customer id), onto
 which the measures agent re-keys each summary that carries a customer id, so one worker sees
-all of a customer's contacts, in batches (streams/batching.py: each row written once per
-batch). Each summary is decoded once, then:
+all of a customer's contacts. Each summary is decoded once, then:
 - the journey code (models/journeys.py) returns corrections to the journey figures of the
   customer's contacts (repeat contacts, first-contact resolution, journey effort);
 - every customer-keyed pillar (models/pillars: integrity, personalisation) folds it into the
@@ -31,7 +30,6 @@ from pillarwatch.models.summaries import (
     to_wire,
     wire_key,
 )
-from pillarwatch.streams.batching import WriteBack, batches, set_current_event
 from pillarwatch.streams.pillar_runtime import CustomerPillars
 from pillarwatch.streams.spec import AgentSpec
 
@@ -77,14 +75,9 @@ def install(app: PillarwatchApp) -> None:
     config = s.config
     summaries = app.summaries_topic()
     by_customer = app.by_customer_topic()
-    # Each row written once per batch (streams/batching.py).
-    journeys = WriteBack(app.Table("journeys", default=None, partitions=s.partitions))
+    journeys = app.Table("journeys", default=None, partitions=s.partitions)
     pillars = _customer_pillars()
-    tables = {
-        p.name: WriteBack(app.Table(p.table, default=None, partitions=s.partitions))
-        for p in pillars
-    }
-    stores = [journeys, *tables.values()]
+    tables = {p.name: app.Table(p.table, default=None, partitions=s.partitions) for p in pillars}
     runtime = CustomerPillars(pillars, tables, config)
 
     async def send(items: list[WireItem] | list[Signal]) -> None:
@@ -93,26 +86,21 @@ def install(app: PillarwatchApp) -> None:
                 key=wire_key(item.queue, item.channel).encode(), value=to_wire(item)
             )
 
-    async def handle(doc: Any) -> None:
-        item = by_customer_from_wire(doc)  # decoded once, for journeys and every pillar
-        if isinstance(item, SweepRequest):
-            await send(runtime.sweep(item))
-            return
-        assert item.customer_id  # the measures agent re-keys only these
-        await send(journey_corrections(journeys, item, config))
-        await send(runtime.apply(item.customer_id, item))
-
+    # Not in batches (streams/batching.py), unlike the other two agents: journey corrections
+    # and sweep signals are deduped downstream by source offset only, so a customer's row
+    # must be written before what it caused is sent, or a crash between the send and a
+    # batch's write would send them again and the measures buckets count them twice. A batch
+    # rarely holds two summaries of one customer anyway (docs/performance.md, session 4).
     @app.agent(by_customer, name="customers")
     async def customers(stream: StreamT[Any]) -> None:
-        async for batch in batches(stream, app):
-            for event in batch:
-                # RocksDB reads a key from the current event's partition only.
-                set_current_event(stream, event)
-                for store in stores:
-                    store.event = event
-                await handle(event.value)
-            for store in stores:
-                store.flush(stream)
+        async for doc in stream:
+            item = by_customer_from_wire(doc)  # decoded once, for journeys and every pillar
+            if isinstance(item, SweepRequest):
+                await send(runtime.sweep(item))
+                continue
+            assert item.customer_id  # the measures agent re-keys only these
+            await send(journey_corrections(journeys, item, config))
+            await send(runtime.apply(item.customer_id, item))
 
     @app.timer(interval=1.0, name="customers-sweep")  # type: ignore[untyped-decorator]
     async def sweeper() -> None:
