@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -81,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         "--levers-off",
         default="",
         metavar="LEVERS",
-        help="first-hop levers to turn off in the workers, for a before/after: batching,sensor",
+        help="levers to turn off in the workers, for a before/after: "
+        "batching,sensor,fetch_wait,scrape_cache",
     )
     p.add_argument(
         "--profile",
@@ -160,6 +162,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         figures["pipeline_events_per_s"] = rate
         figures["worker_peak_rss_mb"] = one.peak_rss_bytes / MB
         figures["worker_cpu_ms_per_event"] = 1000 * one.cpu_seconds / max(one.events_timed, 1)
+        figures["idle_scrape_ms"] = 1000 * one.idle_scrape_seconds
         detail["pipeline_seconds"] = one.seconds
         detail["messages_sent_by_topic"] = one.sent_by_topic
         changelog = sum(n for t, n in one.sent_by_topic.items() if t.endswith("-changelog"))
@@ -169,6 +172,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             for t, n in one.sent_by_topic.items()
             if t.endswith(("-contacts-changelog", "-waiting-changelog"))
         ) / len(records)
+        figures["messages_produced_per_event"] = sum(one.sent_by_topic.values()) / len(records)
+        detail["messages_per_event_by_topic"] = {
+            re.sub(r"^bench-pipeline\d+-[a-z]+-\d+-", "", t): round(n / len(records), 4)
+            for t, n in sorted(one.sent_by_topic.items(), key=lambda kv: -kv[1])
+        }
         if "bare_consumer_events_per_s" in figures:
             figures["ratio_pipeline_to_consumer"] = rate / figures["bare_consumer_events_per_s"]
         if "bare_faust_events_per_s" in figures:

@@ -117,6 +117,15 @@ class Proc:
         except OSError:
             return None
 
+    def scrape_seconds(self, times: int = 10) -> float:
+        """Median time to fetch /metrics (not parse it), over `times` fetches in a row."""
+        took: list[float] = []
+        for _ in range(times):
+            started = time.perf_counter()
+            fetch(self.url, timeout=5.0)
+            took.append(time.perf_counter() - started)
+        return sorted(took)[len(took) // 2]
+
     def stop(self, timeout: float = 20.0) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return

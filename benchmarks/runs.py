@@ -232,6 +232,9 @@ class PipelineRun:
     events_timed: int
     #: Messages the workers sent, by topic, over the whole run (changelogs included).
     sent_by_topic: dict[str, float]
+    #: Median time of a /metrics fetch from the first worker once everything is processed:
+    #: scrapes that follow no change (what the backtest's step scrapes mostly are).
+    idle_scrape_seconds: float = 0.0
 
 
 def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> PipelineRun:
@@ -273,6 +276,7 @@ def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> Pipe
 
             done = poll(caught_up, ctx.timeout, POLL_SECONDS, procs)
             cpu_done = sum(cpu_seconds(p.pid) for p in procs)
+            idle_scrape = procs[0].scrape_seconds()
             start, at_start, cpu_start = first[0]
             seconds = max(done - start, 1e-3)
             timed = int(expected - at_start)
@@ -283,6 +287,7 @@ def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> Pipe
                 cpu_seconds=cpu_done - cpu_start,
                 events_timed=timed,
                 sent_by_topic=_by_topic(last[0], "faust_topic_messages_sent_total", "topic."),
+                idle_scrape_seconds=idle_scrape,
             )
         finally:
             for p in procs:

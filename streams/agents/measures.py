@@ -2,7 +2,8 @@
 pillars, the one re-key by customer; windows and pillar scores at scrape time.
 
 Consumes `contact-summaries` (key: queue and channel, so one worker owns all of a queue's
-buckets) and decodes each message once. A summary is added to its bucket, given to every
+buckets) in batches (streams/batching.py: each bucket row written once per batch) and
+decodes each message once. A summary is added to its bucket, given to every
 queue-keyed pillar (models/pillars: expectations, empathy; their signals come back through
 the topic like everyone else's) and, when it carries a customer id, re-keyed once onto the
 by-customer topic for the customers agent. The buckets are plain Tables keyed by (queue,
@@ -17,9 +18,10 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from faust.types import StreamT
+from faust.types import EventT, StreamT
 from prometheus_client.core import GaugeMetricFamily
 
+from pillarwatch.models.buckets import minute_of
 from pillarwatch.models.catalogue import spec
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
@@ -28,6 +30,7 @@ from pillarwatch.models.pillars import Signal, evaluate_signals, signal_pillars
 from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import from_wire, to_wire, wire_key
 from pillarwatch.models.windows import WINDOW_MINUTES, evaluate
+from pillarwatch.streams.batching import WriteBack, batches, set_current_event
 from pillarwatch.streams.bucket_tables import (
     add,
     add_final_fcr,
@@ -35,7 +38,7 @@ from pillarwatch.streams.bucket_tables import (
     read_rows,
     set_agent_state,
 )
-from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
+from pillarwatch.streams.metrics import ScrapeCollector, cached_scrape, gauge_family
 from pillarwatch.streams.pillar_runtime import queue_signals
 from pillarwatch.streams.spec import AgentSpec
 from pillarwatch.streams.staffing_export import staffing_samples
@@ -97,25 +100,35 @@ def install(app: PillarwatchApp) -> None:
     by_queue = [p for p in defs.values() if p.keyed_by == "queue"]
     keep_hours = retain_hours(s.config)
 
+    store = WriteBack(buckets)  # each bucket row written once per batch
+
+    async def measure(event: EventT[Any]) -> None:
+        item = from_wire(event.value)  # decoded once, whatever it feeds
+        if isinstance(item, AgentStateChange):
+            set_agent_state(store, item)
+            return
+        if isinstance(item, Signal):
+            add_signal(store, item, event.message.offset)
+            return
+        add(store, item, event.message.offset)
+        if isinstance(item, JourneyDelta):
+            add_final_fcr(store, item, keep_hours)
+        elif isinstance(item, Summary):
+            for sig in queue_signals(by_queue, item, s.config):
+                key = wire_key(sig.queue, sig.channel).encode()
+                await summaries.send(key=key, value=to_wire(sig))
+            if item.customer_id:  # the one re-key by customer (streams/agents/customers.py)
+                await by_customer.send(key=item.customer_id.encode(), value=event.value)
+
     @app.agent(summaries, name="measures")
     async def measures_agent(stream: StreamT[Any]) -> None:
-        async for event in stream.events():
-            item = from_wire(event.value)  # decoded once, whatever it feeds
-            if isinstance(item, AgentStateChange):
-                set_agent_state(buckets, item)
-                continue
-            if isinstance(item, Signal):
-                add_signal(buckets, item, event.message.offset)
-                continue
-            add(buckets, item, event.message.offset)
-            if isinstance(item, JourneyDelta):
-                add_final_fcr(buckets, item, keep_hours)
-            elif isinstance(item, Summary):
-                for sig in queue_signals(by_queue, item, s.config):
-                    key = wire_key(sig.queue, sig.channel).encode()
-                    await summaries.send(key=key, value=to_wire(sig))
-                if item.customer_id:  # the one re-key by customer (streams/agents/customers.py)
-                    await by_customer.send(key=item.customer_id.encode(), value=event.value)
+        async for batch in batches(stream, app):
+            for event in batch:
+                # RocksDB reads a key from the current event's partition only.
+                set_current_event(stream, event)
+                store.event = event
+                await measure(event)
+            store.flush(stream)
 
     def window_gauges() -> Iterator[GaugeMetricFamily]:
         found = read_rows(buckets, app.metrics.queue_label)
@@ -137,4 +150,14 @@ def install(app: PillarwatchApp) -> None:
                 final.add_metric([queue, channel], value)
         yield final
 
-    app.registry.register(ScrapeCollector(window_gauges))
+    def computed_from() -> tuple[int, int, int | None] | None:
+        """What the window gauges are a function of: the buckets (their version, and the
+        consumer generation, as a rebalance's recovery writes them without a flush here)
+        and the clock's minute. None while tables are being recovered: not cached."""
+        if getattr(app, "in_recovery", False):
+            return None
+        now = app.clock.now()
+        return store.version, app.consumer_generation_id, None if now is None else minute_of(now)
+
+    # A scrape that follows no change costs the page's formatting only.
+    app.registry.register(ScrapeCollector(cached_scrape(window_gauges, computed_from)))
