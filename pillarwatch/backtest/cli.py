@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         "rules": {name: [f.to_json() for f in fs] for name, fs in results.items()},
     }
     if len(rules_dirs) == 2:
-        changes = compare(results[str(rules_dirs[0])], results[str(rules_dirs[1])], tolerance=step)
+        changes = compare(results[str(rules_dirs[0])], results[str(rules_dirs[1])])
         print(f"\n{rules_dirs[0]} -> {rules_dirs[1]}:")
         for change in changes:
             print("  " + describe(change))
