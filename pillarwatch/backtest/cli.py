@@ -28,7 +28,7 @@ from pillarwatch.backtest.prometheus import (
     load_rules,
     serving,
 )
-from pillarwatch.backtest.record import BacktestError, record
+from pillarwatch.backtest.record import BacktestError, record, recorded
 
 __all__ = ["main"]
 
@@ -60,12 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--warmup", default="2h", help="events fed before each stretch (--parallel)")
     p.add_argument("--no-report", action="store_true", help="skip the PNG reports")
+    p.add_argument(
+        "--recorded",
+        type=Path,
+        help="evaluate this earlier recording (OUT/metrics.om) instead of replaying EVENTS "
+        "again; --step must be the recording's",
+    )
     return p
 
 
 def _check(args: argparse.Namespace) -> tuple[list[Path], float]:
-    if not args.events.is_file():
+    if args.recorded is None and not args.events.is_file():
         raise BacktestError(f"EVENTS {args.events}: no such file")
+    if args.recorded is not None and not args.recorded.is_file():
+        raise BacktestError(f"--recorded {args.recorded}: no such file")
     rules = args.rules or [DEFAULT_RULES]
     if len(rules) > 2:
         raise BacktestError("--rules: give one directory, or two (current, then proposed)")
@@ -117,7 +125,12 @@ def _evaluate(
     # Hard links: each rule set gets its own TSDB without copying the recorded blocks.
     subprocess.run(["cp", "-al", str(blocks), str(tsdb)], check=True)
     with serving(tsdb, lookback=2 * step) as server:
-        backfill_rules(server, rules, start, end, step)
+        for record in sorted(backfill_rules(server, rules, start, end, step)):
+            print(
+                f"note: {rules_dir}: more than one rule records {record} with the same labels; "
+                "the first in file order is kept (a live Prometheus would store both, "
+                "interleaved)"
+            )
         firings = evaluate_alerts(server, rules, start, end, step)
         if report:
             from pillarwatch.backtest.report import draw_reports
@@ -141,20 +154,25 @@ def run(args: argparse.Namespace) -> int:
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
     began = time.monotonic()
-    rec = record(
-        args.events,
-        out / "metrics.om",
-        step,
-        args.config,
-        parallel=args.parallel,
-        warmup=duration_seconds(args.warmup),
-        progress=True,
-    )
-    print(
-        f"recorded {rec.events} events, {iso(rec.start)} .. {iso(rec.end)}: {rec.steps} steps of "
-        f"{step:g} s, {rec.series} series, {rec.samples} samples in {rec.seconds:.0f} s"
-        + (f" ({rec.unsettled} steps scraped unsettled)" if rec.unsettled else "")
-    )
+    if args.recorded is not None:
+        rec = recorded(args.recorded, step)
+        print(f"evaluating {rec.path}: {rec.samples} samples")
+    else:
+        rec = record(
+            args.events,
+            out / "metrics.om",
+            step,
+            args.config,
+            parallel=args.parallel,
+            warmup=duration_seconds(args.warmup),
+            progress=True,
+        )
+        print(
+            f"recorded {rec.events} events, {iso(rec.start)} .. {iso(rec.end)}: {rec.steps} "
+            f"steps of {step:g} s, {rec.series} series, {rec.samples} samples in "
+            f"{rec.seconds:.0f} s"
+            + (f" ({rec.unsettled} steps scraped unsettled)" if rec.unsettled else "")
+        )
     results: dict[str, list[Firing]] = {}
     with tempfile.TemporaryDirectory(prefix="pillarwatch-tsdb-") as tmp:
         work = Path(tmp)

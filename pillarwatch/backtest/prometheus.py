@@ -177,9 +177,10 @@ def serving(tsdb: Path, lookback: float) -> Iterator[PrometheusServer]:
 
 def backfill_rules(
     server: PrometheusServer, rules: list[dict[str, Any]], start: float, end: float, step: float
-) -> None:
+) -> set[str]:
     """Evaluate the recording rules at every step of [start, end] into the server's TSDB,
-    layer by layer (the server is restarted on the new blocks after each).
+    layer by layer (the server is restarted on the new blocks after each). Returns the
+    record names that more than one rule writes with the same labels.
 
     Each rule is a range query at the recording's own grid, which Prometheus answers by
     evaluating the expression at each step exactly as its rule manager would at that time.
@@ -188,16 +189,18 @@ def backfill_rules(
     evaluations), so the recorded rules landed a random fraction of a step after the raw
     samples, and a rule reading another rule saw it one step late or not, run by run.
     """
+    conflicts: set[str] = set()
     for number, layer in enumerate(rule_layers(rules)):
         with tempfile.TemporaryDirectory(prefix="pillarwatch-rules-") as tmp:
             text = Path(tmp) / f"layer{number}.om"
-            _write_rule_samples(server, layer, start, end, step, text)
+            conflicts |= _write_rule_samples(server, layer, start, end, step, text)
             out = Path(tmp) / "blocks"
             create_blocks(text, out)
             server.stop()
             for block in out.iterdir():
                 shutil.move(str(block), server.tsdb / f"{block.name}")
             server.start()
+    return conflicts
 
 
 def _write_rule_samples(
@@ -207,23 +210,36 @@ def _write_rule_samples(
     end: float,
     step: float,
     out: Path,
-) -> None:
+) -> set[str]:
     """The layer's recorded series as OpenMetrics: one family per record name (several rules
-    may record the same name with different labels), samples stamped at the grid."""
+    may record the same name with different labels), samples stamped at the grid.
+
+    Two rules that record the same series (same name and labels) would each write it in a
+    live Prometheus, and the TSDB keeps whichever sample arrives first: here the first rule
+    in file order wins, and the conflicting record names are returned for the report."""
     by_name: dict[str, list[dict[str, Any]]] = {}
     for rule in layer:
         by_name.setdefault(rule["record"], []).append(rule)
+    conflicts: set[str] = set()
     with open(out, "w", encoding="utf-8") as fh:
         for name, same in by_name.items():
             fh.write(f"# TYPE {name} gauge\n")
+            samples: dict[str, dict[float, float]] = {}
             for rule in same:
                 own = {k: str(v) for k, v in rule.get("labels", {}).items()}
                 for series in range_query(server, rule["expr"], start, end, step):
                     labels = {k: v for k, v in series["metric"].items() if k != "__name__"}
                     labels.update(own)
-                    head = name + _label_text(labels)
-                    fh.writelines(f"{head} {_number(v)} {ts:.3f}\n" for ts, v in series["values"])
+                    values = samples.setdefault(name + _label_text(labels), {})
+                    for ts, v in series["values"]:
+                        if ts in values:
+                            conflicts.add(name)
+                        else:
+                            values[ts] = v
+            for head, values in samples.items():
+                fh.writelines(f"{head} {_number(values[ts])} {ts:.3f}\n" for ts in sorted(values))
         fh.write("# EOF\n")
+    return conflicts
 
 
 def _label_text(labels: dict[str, str]) -> str:

@@ -38,7 +38,7 @@ from pillarwatch.scrape import fetch
 from pillarwatch.streams.settings import Settings
 from pillarwatch.streams.topics import bootstrap_servers, ensure_topics
 
-__all__ = ["Recording", "load_events", "record"]
+__all__ = ["Recording", "load_events", "record", "recorded"]
 
 
 class BacktestError(RuntimeError):
@@ -292,4 +292,34 @@ def record(
         series=len(set().union(*(w.series for w in writers))),
         unsettled=sum(u for _, u in done),
         seconds=time.monotonic() - began,
+    )
+
+
+def recorded(path: Path, step: float) -> Recording:
+    """An earlier recording (OpenMetrics written by `record`), to evaluate other rules on it
+    without replaying the events again: its period is read from the sample timestamps."""
+    first, last, samples = float("inf"), float("-inf"), 0
+    series: set[str] = set()
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            head, _, ts = line.rstrip("\n").rpartition(" ")
+            t = float(ts)
+            first, last = min(first, t), max(last, t)
+            samples += 1
+            series.add(head.rpartition(" ")[0])
+    if not samples:
+        raise BacktestError(f"--recorded {path}: no samples")
+    return Recording(
+        path=path,
+        start=first,
+        end=last,
+        step=step,
+        steps=round((last - first) / step) + 1,
+        events=0,
+        samples=samples,
+        series=len(series),
+        unsettled=0,
+        seconds=0.0,
     )
