@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", default="2h", help="events fed before each stretch (--parallel)")
     p.add_argument("--no-report", action="store_true", help="skip the PNG reports")
     p.add_argument(
+        "--report-from",
+        help="draw the reports from this event time on (ISO 8601, e.g. 2026-11-29T08:00Z); "
+        "alerts are still evaluated over the whole period",
+    )
+    p.add_argument("--report-to", help="draw the reports up to this event time (ISO 8601)")
+    p.add_argument(
         "--recorded",
         type=Path,
         help="evaluate this earlier recording (OUT/metrics.om) instead of replaying EVENTS "
@@ -95,7 +102,38 @@ def _check(args: argparse.Namespace) -> tuple[list[Path], float]:
         duration_seconds(args.warmup)
     except ValueError as exc:
         raise BacktestError(f"--warmup: {exc}") from exc
+    for name in ("report_from", "report_to"):
+        event_time(getattr(args, name), f"--{name.replace('_', '-')}")
     return rules, step
+
+
+def event_time(text: str | None, option: str) -> float | None:
+    """An ISO 8601 event time as epoch seconds (UTC unless it says otherwise), or None."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BacktestError(
+            f"{option}: {text!r} is not an ISO 8601 time such as 2026-11-29T08:00Z"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def report_span(
+    start: float, end: float, report_from: float | None, report_to: float | None
+) -> tuple[float, float]:
+    """The part of the period [start, end] the reports draw."""
+    lo = start if report_from is None else max(start, report_from)
+    hi = end if report_to is None else min(end, report_to)
+    if lo >= hi:
+        raise BacktestError(
+            f"--report-from/--report-to: nothing of the period {iso(start)} .. {iso(end)} "
+            "lies between them"
+        )
+    return lo, hi
 
 
 def _print_firings(title: str, firings: list[Firing]) -> None:
@@ -115,7 +153,7 @@ def _evaluate(
     end: float,
     step: float,
     out: Path,
-    report: bool,
+    report: tuple[float, float] | None,
 ) -> list[Firing]:
     """A copy of the recorded blocks, the rules of `rules_dir` backfilled into it, and its
     alerts evaluated (and drawn)."""
@@ -132,15 +170,15 @@ def _evaluate(
                 "interleaved)"
             )
         firings = evaluate_alerts(server, rules, start, end, step)
-        if report:
+        if report is not None:
             from pillarwatch.backtest.report import draw_reports
 
             draw_reports(
                 server,
                 alert_rules(rules),
                 firings,
-                start,
-                end,
+                report[0],
+                report[1],
                 step,
                 out / f"report-{rules_dir.resolve().name}",
             )
@@ -173,6 +211,12 @@ def run(args: argparse.Namespace) -> int:
             f"{rec.seconds:.0f} s"
             + (f" ({rec.unsettled} steps scraped unsettled)" if rec.unsettled else "")
         )
+    span = report_span(
+        rec.start,
+        rec.end,
+        event_time(args.report_from, "--report-from"),
+        event_time(args.report_to, "--report-to"),
+    )
     results: dict[str, list[Firing]] = {}
     with tempfile.TemporaryDirectory(prefix="pillarwatch-tsdb-") as tmp:
         work = Path(tmp)
@@ -180,7 +224,14 @@ def run(args: argparse.Namespace) -> int:
         create_blocks(rec.path, blocks)
         for rules_dir in rules_dirs:
             firings = _evaluate(
-                rules_dir, blocks, work, rec.start, rec.end, step, out, not args.no_report
+                rules_dir,
+                blocks,
+                work,
+                rec.start,
+                rec.end,
+                step,
+                out,
+                None if args.no_report else span,
             )
             results[str(rules_dir)] = firings
             _print_firings(f"{rules_dir}", firings)

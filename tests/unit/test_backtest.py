@@ -191,3 +191,20 @@ def test_an_earlier_recording_gives_its_period_for_another_evaluation(tmp_path: 
     (tmp_path / "empty.om").write_text("# EOF\n")
     with pytest.raises(BacktestError, match="no samples"):
         recorded(tmp_path / "empty.om", 300)
+
+
+def test_report_span_draws_only_the_asked_part_of_the_period() -> None:
+    from pillarwatch.backtest.cli import event_time, report_span
+
+    start = event_time("2026-11-02T00:00Z", "--report-from")
+    end = event_time("2026-11-30T00:00:00+00:00", "--report-to")
+    assert start is not None and end is not None
+    sunday = event_time("2026-11-29T08:00", "--report-from")  # no zone: UTC
+    assert sunday == end - 16 * 3600
+    assert report_span(start, end, sunday, None) == (sunday, end)
+    assert report_span(start, end, None, None) == (start, end)
+    assert report_span(start, end, start - 3600, end + 3600) == (start, end)
+    with pytest.raises(BacktestError, match="--report-from/--report-to"):
+        report_span(start, end, end, None)
+    with pytest.raises(BacktestError, match="--report-to: 'Sunday'"):
+        event_time("Sunday", "--report-to")
