@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from pillarwatch.backtest.prometheus import (
     load_rules,
     serving,
 )
-from pillarwatch.backtest.record import BacktestError, record
+from pillarwatch.backtest.record import BacktestError, record, recorded
 
 __all__ = ["main"]
 
@@ -60,12 +61,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--warmup", default="2h", help="events fed before each stretch (--parallel)")
     p.add_argument("--no-report", action="store_true", help="skip the PNG reports")
+    p.add_argument(
+        "--report-from",
+        help="draw the reports from this event time on (ISO 8601, e.g. 2026-11-29T08:00Z); "
+        "alerts are still evaluated over the whole period",
+    )
+    p.add_argument("--report-to", help="draw the reports up to this event time (ISO 8601)")
+    p.add_argument(
+        "--recorded",
+        type=Path,
+        help="evaluate this earlier recording (OUT/metrics.om) instead of replaying EVENTS "
+        "again; --step must be the recording's",
+    )
     return p
 
 
 def _check(args: argparse.Namespace) -> tuple[list[Path], float]:
-    if not args.events.is_file():
+    if args.recorded is None and not args.events.is_file():
         raise BacktestError(f"EVENTS {args.events}: no such file")
+    if args.recorded is not None and not args.recorded.is_file():
+        raise BacktestError(f"--recorded {args.recorded}: no such file")
     rules = args.rules or [DEFAULT_RULES]
     if len(rules) > 2:
         raise BacktestError("--rules: give one directory, or two (current, then proposed)")
@@ -87,7 +102,38 @@ def _check(args: argparse.Namespace) -> tuple[list[Path], float]:
         duration_seconds(args.warmup)
     except ValueError as exc:
         raise BacktestError(f"--warmup: {exc}") from exc
+    for name in ("report_from", "report_to"):
+        event_time(getattr(args, name), f"--{name.replace('_', '-')}")
     return rules, step
+
+
+def event_time(text: str | None, option: str) -> float | None:
+    """An ISO 8601 event time as epoch seconds (UTC unless it says otherwise), or None."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BacktestError(
+            f"{option}: {text!r} is not an ISO 8601 time such as 2026-11-29T08:00Z"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def report_span(
+    start: float, end: float, report_from: float | None, report_to: float | None
+) -> tuple[float, float]:
+    """The part of the period [start, end] the reports draw."""
+    lo = start if report_from is None else max(start, report_from)
+    hi = end if report_to is None else min(end, report_to)
+    if lo >= hi:
+        raise BacktestError(
+            f"--report-from/--report-to: nothing of the period {iso(start)} .. {iso(end)} "
+            "lies between them"
+        )
+    return lo, hi
 
 
 def _print_firings(title: str, firings: list[Firing]) -> None:
@@ -107,7 +153,7 @@ def _evaluate(
     end: float,
     step: float,
     out: Path,
-    report: bool,
+    report: tuple[float, float] | None,
 ) -> list[Firing]:
     """A copy of the recorded blocks, the rules of `rules_dir` backfilled into it, and its
     alerts evaluated (and drawn)."""
@@ -117,17 +163,22 @@ def _evaluate(
     # Hard links: each rule set gets its own TSDB without copying the recorded blocks.
     subprocess.run(["cp", "-al", str(blocks), str(tsdb)], check=True)
     with serving(tsdb, lookback=2 * step) as server:
-        backfill_rules(server, rules, start, end, step)
+        for record in sorted(backfill_rules(server, rules, start, end, step)):
+            print(
+                f"note: {rules_dir}: more than one rule records {record} with the same labels; "
+                "the first in file order is kept (a live Prometheus would store both, "
+                "interleaved)"
+            )
         firings = evaluate_alerts(server, rules, start, end, step)
-        if report:
+        if report is not None:
             from pillarwatch.backtest.report import draw_reports
 
             draw_reports(
                 server,
                 alert_rules(rules),
                 firings,
-                start,
-                end,
+                report[0],
+                report[1],
                 step,
                 out / f"report-{rules_dir.resolve().name}",
             )
@@ -141,19 +192,30 @@ def run(args: argparse.Namespace) -> int:
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
     began = time.monotonic()
-    rec = record(
-        args.events,
-        out / "metrics.om",
-        step,
-        args.config,
-        parallel=args.parallel,
-        warmup=duration_seconds(args.warmup),
-        progress=True,
-    )
-    print(
-        f"recorded {rec.events} events, {iso(rec.start)} .. {iso(rec.end)}: {rec.steps} steps of "
-        f"{step:g} s, {rec.series} series, {rec.samples} samples in {rec.seconds:.0f} s"
-        + (f" ({rec.unsettled} steps scraped unsettled)" if rec.unsettled else "")
+    if args.recorded is not None:
+        rec = recorded(args.recorded, step)
+        print(f"evaluating {rec.path}: {rec.samples} samples")
+    else:
+        rec = record(
+            args.events,
+            out / "metrics.om",
+            step,
+            args.config,
+            parallel=args.parallel,
+            warmup=duration_seconds(args.warmup),
+            progress=True,
+        )
+        print(
+            f"recorded {rec.events} events, {iso(rec.start)} .. {iso(rec.end)}: {rec.steps} "
+            f"steps of {step:g} s, {rec.series} series, {rec.samples} samples in "
+            f"{rec.seconds:.0f} s"
+            + (f" ({rec.unsettled} steps scraped unsettled)" if rec.unsettled else "")
+        )
+    span = report_span(
+        rec.start,
+        rec.end,
+        event_time(args.report_from, "--report-from"),
+        event_time(args.report_to, "--report-to"),
     )
     results: dict[str, list[Firing]] = {}
     with tempfile.TemporaryDirectory(prefix="pillarwatch-tsdb-") as tmp:
@@ -162,7 +224,14 @@ def run(args: argparse.Namespace) -> int:
         create_blocks(rec.path, blocks)
         for rules_dir in rules_dirs:
             firings = _evaluate(
-                rules_dir, blocks, work, rec.start, rec.end, step, out, not args.no_report
+                rules_dir,
+                blocks,
+                work,
+                rec.start,
+                rec.end,
+                step,
+                out,
+                None if args.no_report else span,
             )
             results[str(rules_dir)] = firings
             _print_firings(f"{rules_dir}", firings)
@@ -174,7 +243,7 @@ def run(args: argparse.Namespace) -> int:
         "rules": {name: [f.to_json() for f in fs] for name, fs in results.items()},
     }
     if len(rules_dirs) == 2:
-        changes = compare(results[str(rules_dirs[0])], results[str(rules_dirs[1])], tolerance=step)
+        changes = compare(results[str(rules_dirs[0])], results[str(rules_dirs[1])])
         print(f"\n{rules_dirs[0]} -> {rules_dirs[1]}:")
         for change in changes:
             print("  " + describe(change))

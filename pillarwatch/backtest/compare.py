@@ -2,8 +2,8 @@
 
 A firing of the current rules and one of the proposed rules are the same page when they have
 the same alert name and labels and their intervals overlap; it "moved" when its start or end
-differs by more than `tolerance` (one step: evaluating the same recording twice has been seen
-to move a `for:` alert's start by one step; docs/alerting.md). A firing without an
+differs by more than `tolerance` (0 in `pillarwatch backtest`: the same recording evaluated
+twice gives the same intervals to the second). A firing without an
 overlapping partner appeared (proposed only) or disappeared (current only).
 """
 

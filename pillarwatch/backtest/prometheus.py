@@ -1,7 +1,8 @@
 """Blocks from the OpenMetrics file, a real Prometheus on them, and the recording rules
-backfilled by Prometheus's own evaluation (`promtool tsdb create-blocks-from rules`).
+backfilled by Prometheus's own evaluation (range queries at the recording's step, written
+back as blocks with `promtool tsdb create-blocks-from openmetrics`).
 
-promtool evaluates every rule of a backfill against the server as it is, so a rule that reads
+Prometheus evaluates every rule of a backfill against the server as it is, so a rule that reads
 another recording rule sees nothing until that rule's blocks are loaded. The rules are
 therefore backfilled in layers (a rule's layer is one more than the deepest recorded series it
 reads) and Prometheus is restarted on the new blocks after each layer.
@@ -10,6 +11,7 @@ reads) and Prometheus is restarted on the new blocks after each layer.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import tempfile
@@ -61,10 +63,23 @@ def _run(*cmd: str) -> str:
     return done.stdout
 
 
+# promtool reads the whole input file once per block it writes (2 h blocks by default): four
+# weeks were 336 passes over the file, minutes of promtool. Blocks of up to 31 days make it a
+# pass or two; the backtest's Prometheus keeps every block (retention 100y), so their size
+# does not matter to it.
+MAX_BLOCK = "744h"
+
+
 def create_blocks(openmetrics: Path, tsdb: Path) -> None:
     tsdb.mkdir(parents=True, exist_ok=True)
     _run(
-        _tool("promtool"), "tsdb", "create-blocks-from", "openmetrics", str(openmetrics), str(tsdb)
+        _tool("promtool"),
+        "tsdb",
+        "create-blocks-from",
+        "openmetrics",
+        f"--max-block-duration={MAX_BLOCK}",
+        str(openmetrics),
+        str(tsdb),
     )
 
 
@@ -175,32 +190,88 @@ def serving(tsdb: Path, lookback: float) -> Iterator[PrometheusServer]:
 
 def backfill_rules(
     server: PrometheusServer, rules: list[dict[str, Any]], start: float, end: float, step: float
-) -> None:
-    """Evaluate the recording rules over [start, end] into the server's TSDB, layer by layer
-    (the server is restarted on the new blocks after each)."""
-    promtool = _tool("promtool")
+) -> set[str]:
+    """Evaluate the recording rules at every step of [start, end] into the server's TSDB,
+    layer by layer (the server is restarted on the new blocks after each). Returns the
+    record names that more than one rule writes with the same labels.
+
+    Each rule is a range query at the recording's own grid, which Prometheus answers by
+    evaluating the expression at each step exactly as its rule manager would at that time.
+    `promtool tsdb create-blocks-from rules` is not used: it evaluates a group at
+    `start + hash(group name, rule file path) mod interval` (Prometheus's spreading of group
+    evaluations), so the recorded rules landed a random fraction of a step after the raw
+    samples, and a rule reading another rule saw it one step late or not, run by run.
+    """
+    conflicts: set[str] = set()
     for number, layer in enumerate(rule_layers(rules)):
         with tempfile.TemporaryDirectory(prefix="pillarwatch-rules-") as tmp:
-            rule_file = Path(tmp) / f"layer{number}.yml"
-            group = {"name": f"backtest-layer-{number}", "interval": f"{step:g}s", "rules": layer}
-            rule_file.write_text(yaml.safe_dump({"groups": [group]}), encoding="utf-8")
+            text = Path(tmp) / f"layer{number}.om"
+            conflicts |= _write_rule_samples(server, layer, start, end, step, text)
             out = Path(tmp) / "blocks"
-            _run(
-                promtool,
-                "tsdb",
-                "create-blocks-from",
-                "rules",
-                f"--start={start:.3f}",
-                f"--end={end + step:.3f}",
-                f"--eval-interval={step:g}s",
-                f"--output-dir={out}",
-                f"--url={server.url}",
-                str(rule_file),
-            )
+            create_blocks(text, out)
             server.stop()
             for block in out.iterdir():
                 shutil.move(str(block), server.tsdb / f"{block.name}")
             server.start()
+    return conflicts
+
+
+def _write_rule_samples(
+    server: PrometheusServer,
+    layer: list[dict[str, Any]],
+    start: float,
+    end: float,
+    step: float,
+    out: Path,
+) -> set[str]:
+    """The layer's recorded series as OpenMetrics: one family per record name (several rules
+    may record the same name with different labels), samples stamped at the grid.
+
+    Two rules that record the same series (same name and labels) would each write it in a
+    live Prometheus, and the TSDB keeps whichever sample arrives first: here the first rule
+    in file order wins, and the conflicting record names are returned for the report."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for rule in layer:
+        by_name.setdefault(rule["record"], []).append(rule)
+    conflicts: set[str] = set()
+    with open(out, "w", encoding="utf-8") as fh:
+        for name, same in by_name.items():
+            fh.write(f"# TYPE {name} gauge\n")
+            samples: dict[str, dict[float, float]] = {}
+            for rule in same:
+                own = {k: str(v) for k, v in rule.get("labels", {}).items()}
+                for series in range_query(server, rule["expr"], start, end, step):
+                    labels = {k: v for k, v in series["metric"].items() if k != "__name__"}
+                    labels.update(own)
+                    values = samples.setdefault(name + _label_text(labels), {})
+                    for ts, v in series["values"]:
+                        if ts in values:
+                            conflicts.add(name)
+                        else:
+                            values[ts] = v
+            for head, values in samples.items():
+                fh.writelines(f"{head} {_number(values[ts])} {ts:.3f}\n" for ts in sorted(values))
+        fh.write("# EOF\n")
+    return conflicts
+
+
+def _label_text(labels: dict[str, str]) -> str:
+    if not labels:
+        return ""
+    body = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
+    return "{" + body + "}"
+
+
+def _number(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(value)
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
 def range_query(

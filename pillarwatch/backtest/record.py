@@ -6,8 +6,9 @@ been processed and nothing later has. The feed therefore pauses per step: send t
 (T - step, T], wait until the worker has accounted for all of them and its later hops
 (summaries, journeys, pillar agents) have settled, scrape, stamp the scrape with T. Pacing
 the feed at a fixed speed instead would stamp scrapes with a guessed event time, and the
-guess drifts whenever the machine is busy. Pausing costs a round trip per step; that is
-what sets the backtest's speed (docs/alerting.md).
+guess drifts whenever the machine is busy. Pausing costs a round trip per step (one request
+that settles and scrapes); that and the worker's work per step set the backtest's speed
+(docs/alerting.md).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import orjson
 from aiokafka import AIOKafkaProducer
 
@@ -36,7 +38,7 @@ from pillarwatch.scrape import fetch
 from pillarwatch.streams.settings import Settings
 from pillarwatch.streams.topics import bootstrap_servers, ensure_topics
 
-__all__ = ["Recording", "load_events", "record"]
+__all__ = ["Recording", "load_events", "record", "recorded"]
 
 
 class BacktestError(RuntimeError):
@@ -142,16 +144,22 @@ def _wait_ready(url: str, worker: subprocess.Popen[bytes], log: Path) -> None:
     raise BacktestError(f"worker not ready in 120 s: {log.read_text()[-2000:]}")
 
 
-def _settled_scrape(url: str, sent: int) -> tuple[str, bool]:
-    """The worker's /metrics once it has read all `sent` messages and nothing is in flight
-    (pillarwatch/backtest/worker.py). A warm-up burst can take longer than one settle call:
-    asked again while the worker still makes progress; False once it makes none."""
+async def _step_scrape(session: aiohttp.ClientSession, url: str, sent: int) -> tuple[str, bool]:
+    """The worker's `pillarwatch_*` figures once it has read all `sent` messages and nothing
+    is in flight (pillarwatch/backtest/worker.py), in one request. A warm-up burst can take
+    longer than one request waits: asked again while the worker still makes progress; False
+    once it makes none."""
     progress = -1
     while True:
-        answer = orjson.loads(fetch(f"{url}/backtest/settle?input={sent}", timeout=60))
-        if answer["settled"] or answer["progress"] == progress:
-            return fetch(f"{url}/metrics", timeout=60), bool(answer["settled"])
-        progress = answer["progress"]
+        async with session.get(f"{url}/backtest/step", params={"input": str(sent)}) as resp:
+            resp.raise_for_status()
+            text = await resp.text()
+            if resp.headers.get("X-Settled") == "1":
+                return text, True
+            now = orjson.loads(resp.headers.get("X-Progress", "{}")).get("progress")
+        if now == progress:
+            return text, False
+        progress = now
 
 
 async def _feed(
@@ -163,25 +171,41 @@ async def _feed(
     stop: threading.Event,
 ) -> int:
     """Send the events step by step; scrape at every step of `grid` (earlier events, the
-    chunk's warm-up, go in the first step's batch). Returns the unsettled steps."""
+    chunk's warm-up, go in the first step's batch). Returns the unsettled steps.
+
+    A step is one produce and one request (settle and scrape together). Step T+1's events
+    are sent only after the figures at T have arrived, so those include nothing after T;
+    the scrape at T is parsed and spooled in a thread while the worker takes step T+1.
+    """
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers(settings.broker), linger_ms=0, acks=1
     )
     await producer.start()
     sent = unsettled = 0
+    spool = ThreadPoolExecutor(1)  # one thread: the spool files are written in step order
+    loop = asyncio.get_running_loop()
+    written: asyncio.Future[None] | None = None
+    timeout = aiohttp.ClientTimeout(total=120)
     try:
-        for t in grid:
-            if stop.is_set():
-                raise BacktestError("interrupted")
-            while sent < len(events) and events[sent][0] <= t:
-                _, key, value = events[sent]
-                await producer.send(settings.topic, value, key=key)
-                sent += 1
-            await producer.flush()
-            text, settled = await asyncio.to_thread(_settled_scrape, url, sent)
-            unsettled += not settled
-            writer.add(text, t)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            for t in grid:
+                if stop.is_set():
+                    raise BacktestError("interrupted")
+                while sent < len(events) and events[sent][0] <= t:
+                    _, key, value = events[sent]
+                    # Not awaited to delivery: the worker's count of input messages read,
+                    # not the broker's acknowledgement, says when the step has arrived.
+                    await producer.send(settings.topic, value, key=key)
+                    sent += 1
+                text, settled = await _step_scrape(session, url, sent)
+                unsettled += not settled
+                if written is not None:
+                    await written
+                written = loop.run_in_executor(spool, writer.add, text, t)
+            if written is not None:
+                await written
     finally:
+        spool.shutdown(wait=True)
         await producer.stop()
     return unsettled
 
@@ -268,4 +292,34 @@ def record(
         series=len(set().union(*(w.series for w in writers))),
         unsettled=sum(u for _, u in done),
         seconds=time.monotonic() - began,
+    )
+
+
+def recorded(path: Path, step: float) -> Recording:
+    """An earlier recording (OpenMetrics written by `record`), to evaluate other rules on it
+    without replaying the events again: its period is read from the sample timestamps."""
+    first, last, samples = float("inf"), float("-inf"), 0
+    series: set[str] = set()
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            head, _, ts = line.rstrip("\n").rpartition(" ")
+            t = float(ts)
+            first, last = min(first, t), max(last, t)
+            samples += 1
+            series.add(head.rpartition(" ")[0])
+    if not samples:
+        raise BacktestError(f"--recorded {path}: no samples")
+    return Recording(
+        path=path,
+        start=first,
+        end=last,
+        step=step,
+        steps=round((last - first) / step) + 1,
+        events=0,
+        samples=samples,
+        series=len(series),
+        unsettled=0,
+        seconds=0.0,
     )

@@ -32,6 +32,9 @@ WEEKDAY_SHARE = (1.0, 0.8, 0.75, 0.75, 0.7, 0.4, 0.3)
 WEEKS_QUEUES = tuple(
     q for q in DEFAULT_QUEUES if q.channel == "voice" and q.queue != "tech-support"
 )
+# The simulator transfers some contacts to another queue, so it needs two: a scenario of one
+# queue gets this small desk beside it (a few contacts an hour).
+TRANSFER_DESK = QueueProfile("transfer-desk", "voice", 6, 2, 300, 120)
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = tuple(q for q in WEEKS_QUEUES if q.queue in names)
         if names and len(chosen) != len(names):
             p.error(f"--queues: choose from {', '.join(q.queue for q in WEEKS_QUEUES)}")
+        if len(chosen) == 1:
+            chosen += (TRANSFER_DESK,)
         sim, start, end, window = weeks(args.seed, args.start, args.weeks, chosen)
     n = write_events(sim, start, end, args.out)
     hours = (end - start) / 3600

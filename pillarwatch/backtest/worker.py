@@ -5,10 +5,13 @@ replay paused at every step of event time needs.
   data (a value it hard-codes) and the embedded broker holds it that long even when data
   arrives meanwhile: a live stream never notices, a paused replay would wait up to 1.5 s per
   hop per step.
-- `GET /backtest/settle?input=N`: answers once the worker has read N input messages and every
-  message it sent to a topic it consumes itself (summaries, re-keyed topics) has been read
-  and fully processed. Then /metrics shows event time T and nothing is in flight. The counts
-  come from a Faust sensor, so the probe costs microseconds, not a /metrics scrape.
+- `GET /backtest/step?input=N`: once the worker has read N input messages and every message
+  it sent to a topic it consumes itself (summaries, re-keyed topics) has been read and fully
+  processed, answers with the `pillarwatch_*` families of its registry (what /metrics would
+  show for event time T, without Faust's own sensor series, which the backtest does not
+  record). One request per step: the settle and the scrape are one round trip. The counts
+  come from a Faust sensor, so waiting costs microseconds per check. Header `X-Settled: 0`
+  and a JSON `X-Progress` when it did not settle within SETTLE_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -17,18 +20,22 @@ import asyncio
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import aiokafka
 import faust
+import orjson
 from faust.web import Request, Response, View
 from faust.worker import Worker
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import Metric
 
 from pillarwatch.streams.app import PillarwatchApp, create_app
 from pillarwatch.streams.settings import Settings
 from pillarwatch.streams.topics import ensure_topics
 
-__all__ = ["FETCH_WAIT_MS", "FlowSensor", "main"]
+__all__ = ["FETCH_WAIT_MS", "FlowSensor", "PillarwatchFamilies", "main"]
 
 FETCH_WAIT_MS = 5
 SETTLE_TIMEOUT = 10.0
@@ -74,25 +81,38 @@ def _consumed(app: PillarwatchApp) -> set[str]:
     return {tp.topic for tp in app.consumer.assignment() if not tp.topic.endswith("-changelog")}
 
 
-def _install_settle(app: PillarwatchApp, sensor: FlowSensor) -> None:
-    @app.page("/backtest/settle")  # type: ignore[untyped-decorator]
-    async def settle(self: View, request: Request) -> Response:
+class PillarwatchFamilies:
+    """The `pillarwatch_*` families of a registry, for prometheus_client's text exposition
+    (which only needs `collect()`). Faust's sensor families are collected but not formatted."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterator[Metric]:
+        return (m for m in self.registry.collect() if m.name.startswith("pillarwatch_"))
+
+
+def _install_step(app: PillarwatchApp, sensor: FlowSensor) -> None:
+    families = PillarwatchFamilies(app.registry)
+
+    @app.page("/backtest/step")  # type: ignore[untyped-decorator]
+    async def step(self: View, request: Request) -> Response:
         expected = int(request.query.get("input", "0"))
         deadline = time.monotonic() + SETTLE_TIMEOUT
+        headers = {"X-Settled": "1"}
         while not sensor.drained(app, expected):
             if time.monotonic() > deadline:
-                return self.json(
-                    {
-                        "settled": False,
-                        "progress": sum(sensor.received.values()),
-                        "received": dict(sensor.received),
-                        "sent": dict(sensor.sent),
-                        "active": sensor.active,
-                        "consumed": sorted(_consumed(app)),
-                    }
-                )
+                progress = {
+                    "progress": sum(sensor.received.values()),
+                    "received": dict(sensor.received),
+                    "sent": dict(sensor.sent),
+                    "active": sensor.active,
+                }
+                headers = {"X-Settled": "0", "X-Progress": orjson.dumps(progress).decode()}
+                break
             await asyncio.sleep(0.001)
-        return self.json({"settled": True})
+        text = generate_latest(families).decode()  # type: ignore[arg-type]
+        return self.text(text, headers=headers)
 
 
 def main() -> int:
@@ -104,7 +124,7 @@ def main() -> int:
     app = create_app(settings)
     sensor = FlowSensor()
     app.sensors.add(sensor)
-    _install_settle(app, sensor)
+    _install_step(app, sensor)
     worker = Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
     worker.spinner = None
     worker.execute_from_commandline()  # exits the process when the worker stops

@@ -16,7 +16,7 @@ from pillarwatch.backtest.alerts import Firing, duration_seconds, firings_of
 from pillarwatch.backtest.compare import compare
 from pillarwatch.backtest.openmetrics import OpenMetricsWriter, write_openmetrics
 from pillarwatch.backtest.prometheus import load_rules, rule_layers
-from pillarwatch.backtest.record import BacktestError, load_events
+from pillarwatch.backtest.record import BacktestError, load_events, recorded
 from pillarwatch.backtest.report import split_comparison
 from pillarwatch.backtest.scenarios import WEEKDAY_SHARE, Collapse, WeeklySimulation
 from tests.unit.known_metrics import RULES_DIR
@@ -177,3 +177,34 @@ def test_weekly_pattern_and_collapse_thin_the_arrivals() -> None:
         e["queue"] == "sales" and e["type"] == "contact.queued"
         for e in collapsed.events(monday, monday + 6 * 3600)
     )
+
+
+def test_an_earlier_recording_gives_its_period_for_another_evaluation(tmp_path: Path) -> None:
+    writer = OpenMetricsWriter(tmp_path / "spool")
+    for i in range(5):
+        writer.add(f'pillarwatch_x{{queue="q"}} {i}\npillarwatch_y {i}\n', 1_800_000_000 + 300 * i)
+    writer.close()
+    write_openmetrics([writer], tmp_path / "m.om")
+    rec = recorded(tmp_path / "m.om", 300)
+    assert (rec.start, rec.end, rec.steps) == (1_800_000_000, 1_800_001_200, 5)
+    assert (rec.samples, rec.series) == (10, 2)
+    (tmp_path / "empty.om").write_text("# EOF\n")
+    with pytest.raises(BacktestError, match="no samples"):
+        recorded(tmp_path / "empty.om", 300)
+
+
+def test_report_span_draws_only_the_asked_part_of_the_period() -> None:
+    from pillarwatch.backtest.cli import event_time, report_span
+
+    start = event_time("2026-11-02T00:00Z", "--report-from")
+    end = event_time("2026-11-30T00:00:00+00:00", "--report-to")
+    assert start is not None and end is not None
+    sunday = event_time("2026-11-29T08:00", "--report-from")  # no zone: UTC
+    assert sunday == end - 16 * 3600
+    assert report_span(start, end, sunday, None) == (sunday, end)
+    assert report_span(start, end, None, None) == (start, end)
+    assert report_span(start, end, start - 3600, end + 3600) == (start, end)
+    with pytest.raises(BacktestError, match="--report-from/--report-to"):
+        report_span(start, end, end, None)
+    with pytest.raises(BacktestError, match="--report-to: 'Sunday'"):
+        event_time("Sunday", "--report-to")
