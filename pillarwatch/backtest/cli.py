@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -262,8 +263,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("promtool") is None or shutil.which("prometheus") is None:
         print("pillarwatch backtest: needs prometheus and promtool on PATH", file=sys.stderr)
         return 2
+    # SIGTERM (a `timeout`, a supervisor, a CI job's end) stops the replay as Ctrl-C does: each
+    # replay stops at its next step and takes its worker and broker down with it. The default
+    # SIGTERM action would end this process at once and leave them running.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return run(args)
     except (BacktestError, PrometheusError) as exc:
         print(f"pillarwatch backtest: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("pillarwatch backtest: stopped; its workers and brokers are stopped", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -25,6 +25,8 @@ FIGURES = {
     "worker_cpu_ms_per_event",
     "changelog_messages_per_event",
     "first_hop_changelog_messages_per_event",
+    "messages_produced_per_event",
+    "idle_scrape_ms",
     "latency_rate_events_per_s",
     "latency_p50_s",
     "latency_p99_s",
@@ -63,6 +65,9 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     # At least 50 probes, each timed to its window gauge, which comes after the first hop.
     assert figures["latency_probes"] >= 50
     assert figures["latency_first_hop_p50_s"] <= figures["latency_p50_s"]
+    # Every input event makes at least its first hop's changelog write and its summary's share.
+    assert figures["messages_produced_per_event"] >= figures["changelog_messages_per_event"]
+    assert result["detail"]["messages_per_event_by_topic"], "the per-topic breakdown"
     assert set(result["goals"]) == set(GOALS)
     assert all(isinstance(g["met"], bool) for g in result["goals"].values())
     assert result["params"]["events"] == 2000
