@@ -7,7 +7,7 @@ Tables this worker owns, so a queue that moves to another worker leaves no stale
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -16,15 +16,7 @@ from prometheus_client.registry import Collector
 
 from pillarwatch.models.catalogue import ALLOWED_LABELS, MetricSpec, spec
 
-__all__ = [
-    "OUTCOMES",
-    "Metrics",
-    "ScrapeCollector",
-    "cached_scrape",
-    "counter",
-    "gauge_family",
-    "partition_gauges",
-]
+__all__ = ["OUTCOMES", "Metrics", "ScrapeCollector", "counter", "gauge_family", "partition_gauges"]
 
 WAIT_BUCKETS = (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
 HANDLE_BUCKETS = (30, 60, 120, 180, 240, 300, 450, 600, 900, 1200, 1800, 3600)
@@ -122,23 +114,6 @@ class ScrapeCollector(Collector):
 
     def describe(self) -> list[GaugeMetricFamily]:
         return []  # not known before the first scrape; [] stops the registry calling collect()
-
-
-def cached_scrape(
-    produce: Callable[[], Iterable[GaugeMetricFamily]], key: Callable[[], Hashable | None]
-) -> Callable[[], Iterator[GaugeMetricFamily]]:
-    """`produce`, its families kept while `key()` stays the same: a scrape that follows no
-    change to what they are computed from returns them again instead of computing them.
-    A None key is never cached (state being recovered)."""
-    kept: list[Any] = [None, []]  # [key, families]
-
-    def cached() -> Iterator[GaugeMetricFamily]:
-        now = key()
-        if now is None or now != kept[0]:
-            kept[:] = [now, list(produce())]
-        yield from kept[1]
-
-    return cached
 
 
 def partition_gauges(

@@ -86,11 +86,6 @@ def install(app: PillarwatchApp) -> None:
                 key=wire_key(item.queue, item.channel).encode(), value=to_wire(item)
             )
 
-    # Not in batches (streams/batching.py), unlike the other two agents: journey corrections
-    # and sweep signals are deduped downstream by source offset only, so a customer's row
-    # must be written before what it caused is sent, or a crash between the send and a
-    # batch's write would send them again and the measures buckets count them twice. A batch
-    # rarely holds two summaries of one customer anyway (docs/performance.md, session 4).
     @app.agent(by_customer, name="customers")
     async def customers(stream: StreamT[Any]) -> None:
         async for doc in stream:

@@ -2,8 +2,7 @@
 pillars, the one re-key by customer; windows and pillar scores at scrape time.
 
 Consumes `contact-summaries` (key: queue and channel, so one worker owns all of a queue's
-buckets) in batches (streams/batching.py: each bucket row written once per batch) and
-decodes each message once. A summary is added to its bucket, given to every
+buckets) and decodes each message once. A summary is added to its bucket, given to every
 queue-keyed pillar (models/pillars: expectations, empathy; their signals come back through
 the topic like everyone else's) and, when it carries a customer id, re-keyed once onto the
 by-customer topic for the customers agent. The buckets are plain Tables keyed by (queue,
@@ -18,7 +17,7 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from faust.types import EventT, StreamT
+from faust.types import StreamT
 from prometheus_client.core import GaugeMetricFamily
 
 from pillarwatch.models.catalogue import spec
@@ -29,7 +28,6 @@ from pillarwatch.models.pillars import Signal, evaluate_signals, signal_pillars
 from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import from_wire, to_wire, wire_key
 from pillarwatch.models.windows import WINDOW_MINUTES, evaluate
-from pillarwatch.streams.batching import WriteBack, batches, set_current_event
 from pillarwatch.streams.bucket_tables import (
     add,
     add_final_fcr,
@@ -99,35 +97,25 @@ def install(app: PillarwatchApp) -> None:
     by_queue = [p for p in defs.values() if p.keyed_by == "queue"]
     keep_hours = retain_hours(s.config)
 
-    store = WriteBack(buckets)  # each bucket row written once per batch
-
-    async def measure(event: EventT[Any]) -> None:
-        item = from_wire(event.value)  # decoded once, whatever it feeds
-        if isinstance(item, AgentStateChange):
-            set_agent_state(store, item)
-            return
-        if isinstance(item, Signal):
-            add_signal(store, item, event.message.offset)
-            return
-        add(store, item, event.message.offset)
-        if isinstance(item, JourneyDelta):
-            add_final_fcr(store, item, keep_hours)
-        elif isinstance(item, Summary):
-            for sig in queue_signals(by_queue, item, s.config):
-                key = wire_key(sig.queue, sig.channel).encode()
-                await summaries.send(key=key, value=to_wire(sig))
-            if item.customer_id:  # the one re-key by customer (streams/agents/customers.py)
-                await by_customer.send(key=item.customer_id.encode(), value=event.value)
-
     @app.agent(summaries, name="measures")
     async def measures_agent(stream: StreamT[Any]) -> None:
-        async for batch in batches(stream, app):
-            for event in batch:
-                # RocksDB reads a key from the current event's partition only.
-                set_current_event(stream, event)
-                store.event = event
-                await measure(event)
-            store.flush(stream)
+        async for event in stream.events():
+            item = from_wire(event.value)  # decoded once, whatever it feeds
+            if isinstance(item, AgentStateChange):
+                set_agent_state(buckets, item)
+                continue
+            if isinstance(item, Signal):
+                add_signal(buckets, item, event.message.offset)
+                continue
+            add(buckets, item, event.message.offset)
+            if isinstance(item, JourneyDelta):
+                add_final_fcr(buckets, item, keep_hours)
+            elif isinstance(item, Summary):
+                for sig in queue_signals(by_queue, item, s.config):
+                    key = wire_key(sig.queue, sig.channel).encode()
+                    await summaries.send(key=key, value=to_wire(sig))
+                if item.customer_id:  # the one re-key by customer (streams/agents/customers.py)
+                    await by_customer.send(key=item.customer_id.encode(), value=event.value)
 
     def window_gauges() -> Iterator[GaugeMetricFamily]:
         found = read_rows(buckets, app.metrics.queue_label)
@@ -149,9 +137,4 @@ def install(app: PillarwatchApp) -> None:
                 final.add_metric([queue, channel], value)
         yield final
 
-    # Computed at every scrape. `streams.metrics.cached_scrape` (reuse while the buckets'
-    # version, the consumer generation and the clock's minute are unchanged) is not used: with
-    # it, the two-worker fail-over test ended with a survivor whose figures missed one contact
-    # after 180 s, once in a whole `make test` run; staleness after a rebalance's recovery is
-    # the suspect, not proven (docs/performance.md).
     app.registry.register(ScrapeCollector(window_gauges))
