@@ -104,10 +104,13 @@ class ContactState:
 
     @classmethod
     def from_row(cls, row: ContactRow | list[Any]) -> ContactState:
-        """From `to_row`'s tuple, or the JSON list it becomes in the changelog."""
-        if len(row) != len(_ROW_NAMES):
+        """From `to_row`'s tuple, or the JSON list it becomes in the changelog. A row written
+        by an earlier version lacks the fields added since (always at the end); they take
+        their defaults, so an upgrade reads the old changelog instead of failing on it."""
+        if not _OLDEST_ROW <= len(row) <= len(_ROW_NAMES):
             raise ValueError(
-                f"contact row: {len(row)} values, expected {len(_ROW_NAMES)} ({_ROW_NAMES})"
+                f"contact row: {len(row)} values, expected {_OLDEST_ROW} to {len(_ROW_NAMES)}"
+                f" ({_ROW_NAMES})"
             )
         values: list[Any] = [list(v) if i in _LIST_FIELDS else v for i, v in enumerate(row)]
         return cls(*values)
@@ -117,6 +120,12 @@ class ContactState:
 ContactRow = tuple[Any, ...]
 _ROW_NAMES = tuple(f.name for f in fields(ContactState))
 _ROW_VALUES = attrgetter(*_ROW_NAMES)
+# Fields added after the first stored rows, at the end and with a default, so rows written
+# before them still load: marker_context (the markers' conversation flags, 2026-12).
+_ADDED_FIELDS = ("marker_context",)
+_OLDEST_ROW = len(_ROW_NAMES) - len(_ADDED_FIELDS)
+if _ROW_NAMES[_OLDEST_ROW:] != _ADDED_FIELDS:  # a field added anywhere else breaks old rows
+    raise RuntimeError("ContactState: fields added after the first stored rows go at the end")
 _LIST_FIELDS = frozenset(
     i for i, f in enumerate(fields(ContactState)) if f.type in ("list[float]", list[float])
 )
