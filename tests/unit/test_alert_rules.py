@@ -108,6 +108,30 @@ def test_every_metric_in_a_rule_is_exported_or_recorded() -> None:
     assert unknown == set()
 
 
+def _recorded_twice(groups: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Recording rules that write the same series (name and static labels) as another."""
+    seen: dict[tuple[str, str], int] = {}
+    for group in groups:
+        for rule in group["rules"]:
+            if "record" in rule:
+                key = (rule["record"], repr(sorted((rule.get("labels") or {}).items())))
+                seen[key] = seen.get(key, 0) + 1
+    return sorted(k for k, n in seen.items() if n > 1)
+
+
+def test_no_series_is_recorded_by_two_rules() -> None:
+    # Two rules writing one series make it alternate between their values from one
+    # evaluation to the next (their groups run at different offsets) whenever they disagree.
+    assert _recorded_twice(rule_groups()) == []
+
+
+def test_the_double_record_check_can_fail() -> None:
+    rule = {"record": "queue:x:ratio", "expr": "vector(1)"}
+    assert _recorded_twice([{"rules": [rule]}, {"rules": [rule]}]) == [("queue:x:ratio", "[]")]
+    other = {**rule, "labels": {"queue": "vip"}}
+    assert _recorded_twice([{"rules": [rule, other]}]) == []
+
+
 def test_metric_check_would_catch_a_typo() -> None:
     assert metric_names("sum(rate(pillarwatch_event_total[5m]))") - known_series() == {
         "pillarwatch_event_total"
