@@ -23,6 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Final
 
+from pillarwatch.models.marker_clauses import found_in_a_clause
 from pillarwatch.models.marker_ngrams import (
     NGRAM_MODEL,
     SIZES,
@@ -289,9 +290,12 @@ def classify(norm: str, model: NgramModel | None = None) -> int:
 _REPEAT_MAX_WORDS: Final = 10
 # "Sorry?" / "Pardon?" alone: a request to repeat in every language.
 _BARE_QUESTION_WORDS: Final = 2
-# "Sorry, which account do you mean?": a question opened by "sorry" with no reason after it
-# asks for repetition or attention. Only short ones: a longer message has room for a reason.
-_COURTESY_MAX_WORDS: Final = 8
+# "Sorry, which account do you mean?": a message opened by "sorry" with no reason after it
+# that asks something (a "?" anywhere) or asks to wait/repeat (the [repeat] table) asks for
+# repetition or attention. Only up to this many words: a longer message has room for a reason.
+_COURTESY_MAX_WORDS: Final = 16
+# Experiment switch (CV): score clauses apart for empathy in an apologising message.
+CLAUSE_EMPATHY: list[bool] = [True]
 
 
 def _only_courtesy(norm: str, lexicon: _Lexicon) -> bool:
@@ -305,20 +309,18 @@ def _only_courtesy(norm: str, lexicon: _Lexicon) -> bool:
 
 def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
     words = len(norm.split())
-    question = text.rstrip().endswith("?")
-    if words <= _BARE_QUESTION_WORDS and question:
+    if words <= _BARE_QUESTION_WORDS and text.rstrip().endswith("?"):
         return True
-    if (
-        question
-        and words <= _COURTESY_MAX_WORDS
+    asks_or_waits = lexicon.repeat is not None and lexicon.repeat.search(norm) is not None
+    if words <= _REPEAT_MAX_WORDS and asks_or_waits:
+        return True
+    # "Sorry, which account do you mean?", "sorry, could you repeat the number? a digit is
+    # missing": opens with a courtesy, gives no reason, and asks something or asks to wait.
+    return (
+        words <= _COURTESY_MAX_WORDS
+        and ("?" in text or asks_or_waits)
         and lexicon.courtesy is not None
         and _only_courtesy(" " + norm.lstrip(), lexicon)
-    ):
-        return True  # "sorry, which account do you mean?": asks, apologises for nothing
-    return (
-        words <= _REPEAT_MAX_WORDS
-        and lexicon.repeat is not None
-        and lexicon.repeat.search(norm) is not None
     )
 
 
@@ -349,6 +351,9 @@ def detect(
         # A marker the lexicon saw negated ("nothing to apologise for") stays negated: the
         # classifier has no notion of negation scope.
         found |= classify(norm, model) & ~cancelled
+        if found & APOLOGY and not (found | cancelled) & EMPATHY and CLAUSE_EMPATHY[0]:
+            # The apology's words weigh against empathy: judge each clause on its own.
+            found |= found_in_a_clause(text, EMPATHY, lambda part: classify(part, model))
     if found & APOLOGY and any(_is_repeat_request(norm, text, lx) for lx in lexicons):
         found &= ~APOLOGY
     return found
