@@ -83,11 +83,12 @@ class NgramModel:
         # One probability for every marker, or one per marker [complaint, apology, empathy];
         # 0.5 is the plain logistic decision.
         raw_threshold = raw.get("threshold", 0.5)
-        thresholds = (
-            [float(raw_threshold)] * len(BITS)
-            if isinstance(raw_threshold, int | float)
-            else [float(t) for t in raw_threshold]
-        )
+        if isinstance(raw_threshold, int | float):
+            thresholds = [float(raw_threshold)] * len(BITS)
+        elif isinstance(raw_threshold, list):
+            thresholds = [t for t in raw_threshold if isinstance(t, int | float)]
+        else:
+            thresholds = []
         if len(thresholds) != len(BITS) or not all(0 < t < 1 for t in thresholds):
             raise ValueError(
                 f"ngram model: threshold must be a probability or {len(BITS)} of them "

@@ -91,6 +91,11 @@ class _Rule:
     negated: re.Pattern[str] | None = None
 
 
+# Experiment (CV): the complaint table's negators also negate an apology word right after
+# them ("nothing to apologise for", "proszę nie przepraszać").
+_APOLOGY_NEGATION = __import__("os").environ.get("APOLOGY_NEGATION", "0") == "1"
+
+
 def _join(patterns: list[str]) -> str:
     return "|".join(f"(?:{compile_pattern(p)})" for p in patterns)
 
@@ -119,6 +124,10 @@ def _rule(lang: str, data: dict[str, dict[str, object]], marker: str, bit: int) 
     if not match:
         raise ValueError(f"{lang}.{marker}.match is empty")
     negators = _entries(section, "negators", f"{lang}.{marker}")
+    if marker == "apology" and _APOLOGY_NEGATION:
+        complaint = data.get("complaint")
+        if isinstance(complaint, dict):
+            negators = _entries(complaint, "negators", f"{lang}.complaint")
     return _Rule(
         bit,
         re.compile(_join(match)),
@@ -294,6 +303,9 @@ _BARE_QUESTION_WORDS: Final = 2
 # that asks something (a "?" anywhere) or asks to wait/repeat (the [repeat] table) asks for
 # repetition or attention. Only up to this many words: a longer message has room for a reason.
 _COURTESY_MAX_WORDS: Final = 16
+# Greek writes its question mark as ";" (U+037E, or the semicolon it decomposes to), and a
+# semicolon is rare in chat in the other languages: both count as asking.
+_QUESTION_MARKS: Final = ("?", ";", "\u037e", "\uff1f")
 # Experiment switch (CV): score clauses apart for empathy in an apologising message.
 CLAUSE_EMPATHY: list[bool] = [True]
 
@@ -309,7 +321,7 @@ def _only_courtesy(norm: str, lexicon: _Lexicon) -> bool:
 
 def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
     words = len(norm.split())
-    if words <= _BARE_QUESTION_WORDS and text.rstrip().endswith("?"):
+    if words <= _BARE_QUESTION_WORDS and text.rstrip().endswith(_QUESTION_MARKS):
         return True
     asks_or_waits = lexicon.repeat is not None and lexicon.repeat.search(norm) is not None
     if words <= _REPEAT_MAX_WORDS and asks_or_waits:
@@ -318,7 +330,7 @@ def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
     # missing": opens with a courtesy, gives no reason, and asks something or asks to wait.
     return (
         words <= _COURTESY_MAX_WORDS
-        and ("?" in text or asks_or_waits)
+        and (asks_or_waits or any(mark in text for mark in _QUESTION_MARKS))
         and lexicon.courtesy is not None
         and _only_courtesy(" " + norm.lstrip(), lexicon)
     )
