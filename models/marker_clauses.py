@@ -2,7 +2,7 @@
 
 The n-gram classifier scores a message as the sum of its words' weights. An apology's words
 weigh against empathy (most apologies in the training rows carry no empathy), so in "Sorry for
-the wait, I can imagine how annoying this is" the apology half pulls the empathy score under
+the wait, that sounds really draining for you" the apology half pulls the empathy score under
 the threshold. Scoring each clause on its own lets the empathy clause stand alone. Only
 messages where an apology was found and empathy was not are split, so other messages cost
 nothing more (docs/markers.md has the figures).

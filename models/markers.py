@@ -320,8 +320,8 @@ def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
     asks_or_waits = lexicon.repeat is not None and lexicon.repeat.search(norm) is not None
     if words <= _REPEAT_MAX_WORDS and asks_or_waits:
         return True
-    # "Sorry, which account do you mean?", "sorry, could you repeat the number? a digit is
-    # missing": opens with a courtesy, gives no reason, and asks something or asks to wait.
+    # "Sorry, which account do you mean?", "sorry, one moment please while I open your
+    # file": opens with a courtesy, gives no reason, and asks something or asks to wait.
     return (
         words <= _COURTESY_MAX_WORDS
         and (asks_or_waits or any(mark in text for mark in _QUESTION_MARKS))
