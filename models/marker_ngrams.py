@@ -43,6 +43,10 @@ SIZES: Final = (4,)
 _WORD_CACHE: Final = 1 << 16
 
 
+def _logit(probability: float) -> float:
+    return math.log(probability / (1 - probability))
+
+
 def word_features(word: str, sizes: tuple[int, ...] = SIZES) -> set[str]:
     """Features of one normalised word: the word padded with spaces, and its n-grams."""
     padded = f" {word} "
@@ -76,8 +80,28 @@ class NgramModel:
         }
         self.bias: tuple[float, float, float] = (raw["bias"][0], raw["bias"][1], raw["bias"][2])
         self.pairs = bool(raw.get("pairs", False))
-        threshold = float(raw.get("threshold", 0.5))  # 0.5: the plain logistic decision
-        self.min_logit = math.log(threshold / (1 - threshold))
+        # One probability for every marker, or one per marker [complaint, apology, empathy];
+        # 0.5 is the plain logistic decision.
+        raw_threshold = raw.get("threshold", 0.5)
+        if isinstance(raw_threshold, int | float):
+            thresholds = [float(raw_threshold)] * len(BITS)
+        elif isinstance(raw_threshold, list):
+            thresholds = [t for t in raw_threshold if isinstance(t, int | float)]
+        else:
+            thresholds = []
+        if len(thresholds) != len(BITS) or not all(0 < t < 1 for t in thresholds):
+            raise ValueError(
+                f"ngram model: threshold must be a probability or {len(BITS)} of them "
+                f"(complaint, apology, empathy), each between 0 and 1, not {raw_threshold!r}"
+            )
+        floors = [_logit(t) for t in thresholds]
+        if raw.get("evidence", True):
+            # The words must speak for the marker: when the bias alone is above the threshold
+            # (complaint, trained mostly on complaining customer lines), a message of words the
+            # model does not know, or words that say nothing, would count. So the floor is at
+            # least the bias: the words' logits must add up to more than zero.
+            floors = [max(floor, bias) for floor, bias in zip(floors, self.bias, strict=True)]
+        self.min_logits: tuple[float, float, float] = (floors[0], floors[1], floors[2])
         # word -> its three logits, for at most _WORD_CACHE words.
         self.word_cache: dict[str, tuple[float, float, float]] = {}
 
@@ -122,10 +146,10 @@ class NgramModel:
                     complaint += weight[0]
                     apology += weight[1]
                     empathy += weight[2]
-        floor = self.min_logit
+        complaint_floor, apology_floor, empathy_floor = self.min_logits
         complaint_bit, apology_bit, empathy_bit = BITS
         return (
-            (complaint_bit if complaint > floor else 0)
-            | (apology_bit if apology > floor else 0)
-            | (empathy_bit if empathy > floor else 0)
+            (complaint_bit if complaint > complaint_floor else 0)
+            | (apology_bit if apology > apology_floor else 0)
+            | (empathy_bit if empathy > empathy_floor else 0)
         )

@@ -23,6 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Final
 
+from pillarwatch.models.marker_clauses import found_in_a_clause
 from pillarwatch.models.marker_ngrams import (
     NGRAM_MODEL,
     SIZES,
@@ -118,6 +119,11 @@ def _rule(lang: str, data: dict[str, dict[str, object]], marker: str, bit: int) 
     if not match:
         raise ValueError(f"{lang}.{marker}.match is empty")
     negators = _entries(section, "negators", f"{lang}.{marker}")
+    if marker == "apology" and not negators and isinstance(data.get("complaint"), dict):
+        # The complaint table's negators negate an apology word right after them too
+        # ("proszę nie przepraszać", "ne vous excusez pas", "aucune excuse"): in 5-fold CV on
+        # dev it halved the "no need to apologise" false positives (docs/markers.md).
+        negators = _entries(data["complaint"], "negators", f"{lang}.complaint")
     return _Rule(
         bit,
         re.compile(_join(match)),
@@ -289,9 +295,13 @@ def classify(norm: str, model: NgramModel | None = None) -> int:
 _REPEAT_MAX_WORDS: Final = 10
 # "Sorry?" / "Pardon?" alone: a request to repeat in every language.
 _BARE_QUESTION_WORDS: Final = 2
-# "Sorry, which account do you mean?": a question opened by "sorry" with no reason after it
-# asks for repetition or attention. Only short ones: a longer message has room for a reason.
-_COURTESY_MAX_WORDS: Final = 8
+# "Sorry, which account do you mean?": a message opened by "sorry" with no reason after it
+# that asks something (a "?" anywhere) or asks to wait/repeat (the [repeat] table) asks for
+# repetition or attention. Only up to this many words: a longer message has room for a reason.
+_COURTESY_MAX_WORDS: Final = 16
+# Greek writes its question mark as ";" (U+037E, or the semicolon it decomposes to), and a
+# semicolon is rare in chat in the other languages: both count as asking.
+_QUESTION_MARKS: Final = ("?", ";", "\u037e", "\uff1f")
 
 
 def _only_courtesy(norm: str, lexicon: _Lexicon) -> bool:
@@ -305,20 +315,18 @@ def _only_courtesy(norm: str, lexicon: _Lexicon) -> bool:
 
 def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
     words = len(norm.split())
-    question = text.rstrip().endswith("?")
-    if words <= _BARE_QUESTION_WORDS and question:
+    if words <= _BARE_QUESTION_WORDS and text.rstrip().endswith(_QUESTION_MARKS):
         return True
-    if (
-        question
-        and words <= _COURTESY_MAX_WORDS
+    asks_or_waits = lexicon.repeat is not None and lexicon.repeat.search(norm) is not None
+    if words <= _REPEAT_MAX_WORDS and asks_or_waits:
+        return True
+    # "Sorry, which account do you mean?", "sorry, one moment please while I open your
+    # file": opens with a courtesy, gives no reason, and asks something or asks to wait.
+    return (
+        words <= _COURTESY_MAX_WORDS
+        and (asks_or_waits or any(mark in text for mark in _QUESTION_MARKS))
         and lexicon.courtesy is not None
         and _only_courtesy(" " + norm.lstrip(), lexicon)
-    ):
-        return True  # "sorry, which account do you mean?": asks, apologises for nothing
-    return (
-        words <= _REPEAT_MAX_WORDS
-        and lexicon.repeat is not None
-        and lexicon.repeat.search(norm) is not None
     )
 
 
@@ -349,6 +357,9 @@ def detect(
         # A marker the lexicon saw negated ("nothing to apologise for") stays negated: the
         # classifier has no notion of negation scope.
         found |= classify(norm, model) & ~cancelled
+        if found & APOLOGY and not (found | cancelled) & EMPATHY:
+            # The apology's words weigh against empathy: judge each clause on its own.
+            found |= found_in_a_clause(text, EMPATHY, lambda part: classify(part, model))
     if found & APOLOGY and any(_is_repeat_request(norm, text, lx) for lx in lexicons):
         found &= ~APOLOGY
     return found

@@ -36,11 +36,17 @@ C: Final = 10.0
 # which no lexicon entry was written from, combined met the goal in 17 cells at 0.6, 15 at
 # 0.7 and 14 at 0.75 (mean P 0.93/0.94/0.94, R 0.92/0.90/0.89); on all dev rows, where the
 # lexicons are in-sample, 25, 27, 29. The retired-test rows are the fairer guide to new chat.
+# Third round: complaint alone at 0.7 or 0.75 traded as much recall as it bought precision
+# (docs/markers.md); a per-marker list [complaint, apology, empathy] is accepted here.
 THRESHOLD: Final = 0.6
 # Adjacent word pairs as features besides each word's n-grams: tried, no clear gain in 5-fold
 # CV on dev (combined, retired-test rows: 16 cells against 15; all dev rows: 26 against 27),
 # so off; `pillarwatch markers cv --pairs` measures them again.
 PAIRS: Final = False
+# How much more a row without the marker weighs than under "balanced" class weights, per
+# marker (complaint, apology, empathy). Above 1 buys precision with recall: complaint at 2 and
+# 3 met the goal in no more cells in 5-fold CV on dev (third round, docs/markers.md), so 1.
+NEGATIVE_WEIGHT: list[float] = [1.0, 1.0, 1.0]
 # The bias of a marker with only one class among its training rows: always or never reported.
 _NEVER: Final = -20.0
 
@@ -52,6 +58,16 @@ def _line_key(lang: str, text: str) -> tuple[str, str]:
 def _test_lines(folder: Path) -> set[tuple[str, str]]:
     return {
         _line_key(lang, ex.text) for lang, rows in load_split("test", folder).items() for ex in rows
+    }
+
+
+def _class_weights(y: list[bool], negative_weight: float) -> dict[bool, float]:
+    """Balanced class weights (n / (2 n_class)), the negative class's multiplied."""
+    positives = sum(y)
+    negatives = len(y) - positives
+    return {
+        True: len(y) / (2 * positives),
+        False: negative_weight * len(y) / (2 * negatives),
     }
 
 
@@ -89,7 +105,9 @@ def train(
         if len(set(y)) < 2:
             bias.append(_NEVER if not any(y) else -_NEVER)  # nothing to learn: a constant
             continue
-        model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(x, y)
+        model = LogisticRegression(
+            C=C, max_iter=5000, class_weight=_class_weights(y, NEGATIVE_WEIGHT[index])
+        ).fit(x, y)
         for gram, weight in zip(vectoriser.get_feature_names_out(), model.coef_[0], strict=True):
             if weight:
                 weights.setdefault(str(gram), [0.0, 0.0, 0.0])[index] = round(float(weight), 3)
