@@ -1,0 +1,42 @@
+"""Faust's Kafka transport with a short consumer fetch wait.
+
+faust-streaming 0.15 builds the worker's aiokafka consumer with `fetch_max_wait_ms=1500`,
+hard-coded (faust/transport/drivers/aiokafka.py, `_create_worker_consumer`), and no setting
+changes it. A broker that does not answer a long-poll fetch as soon as data arrives (the
+embedded Tansu broker holds every fetch for the full wait; docs/performance.md, "Latency")
+then adds up to 1.5 s to every hop: a message produced while the worker's fetch is waiting
+is handed over only when the wait ends. A real Kafka broker answers as soon as
+`fetch_min_bytes` (1) are there, so there a shorter wait only means an idle worker asks
+more often (FETCH_MAX_WAIT_MS apart); a busy one always has data and never waits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+__all__ = ["FETCH_MAX_WAIT_MS", "Transport"]
+
+#: How long the broker may hold the worker's fetch when no data is there. Each hop's latency
+#: on a broker that always waits this long is up to this much (half of it on average).
+FETCH_MAX_WAIT_MS = 100
+
+
+class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # Read by aiokafka's `start()` when it builds the Fetcher; Faust passes no setting.
+        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
+        return consumer
+
+
+class Consumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> ConsumerThread:
+        return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class Transport(faust_aiokafka.Transport):
+    """Faust's aiokafka transport, its consumer with FETCH_MAX_WAIT_MS."""
+
+    Consumer = Consumer
