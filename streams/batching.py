@@ -18,7 +18,7 @@ forever (docs/performance.md, "The first hop's stop stall").
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from faust.types import AppT, EventT, StreamT
@@ -50,10 +50,16 @@ def set_current_event(stream: StreamT[Any], event: EventT[Any]) -> None:
     stream._set_current_event(event)  # type: ignore[attr-defined]
 
 
-async def more_coming(queue: Any, last: EventT[Any], end_offsets: Mapping[Any, int]) -> bool:
+async def more_coming(
+    queue: Any, last: EventT[Any], end_offsets: Mapping[Any, int], flowing: Callable[[], bool]
+) -> bool:
     """True when the stream has another event buffered now, or, when `last`'s partition has
     more messages, within BATCH_WAIT_SECONDS. Bounded by time alone: a batch never waits for
-    anything that could wait for it."""
+    anything that could wait for it. False as soon as Faust suspends the flow (`flowing()`
+    false: a stop or a rebalance), so the batch is handled and acked now, before Faust waits
+    for it."""
+    if not flowing():
+        return False
     if not queue.empty():
         return True
     end = end_offsets.get(last.message.tp)
@@ -61,6 +67,8 @@ async def more_coming(queue: Any, last: EventT[Any], end_offsets: Mapping[Any, i
         return False  # caught up: handle the batch now
     for _ in range(round(BATCH_WAIT_SECONDS / BATCH_POLL_SECONDS)):
         await asyncio.sleep(BATCH_POLL_SECONDS)
+        if not flowing():
+            return False
         if not queue.empty():
             return True
     return False
@@ -68,25 +76,33 @@ async def more_coming(queue: Any, last: EventT[Any], end_offsets: Mapping[Any, i
 
 class Collecting:
     """The events of the batch being collected, released when Faust clears the agents'
-    buffers (`app.flow_control.clear()`, at a rebalance and at stop).
+    buffers (`app.flow_control.clear()`, at a rebalance and at stop) while the batch waits
+    for its next event.
 
     Faust then waits until every message a stream took is acked (`Consumer.wait_empty`, in
     `App._stop_consumer` and `App._on_partitions_revoked`). A batch that asked for its next
     event because the buffer was not empty waits for it in Faust's stream iterator, and the
-    clear takes that event away: the batch can be neither handled (no event comes until the
+    clear takes that event away: the batch could be neither handled (no event comes until the
     flow resumes, which needs the wait to end) nor acked, so the stop or the rebalance hung
     (the worker was killed after its stop timeout; a rebalance held up the group). A released
     message is marked done for that wait only: it is not acked to the consumer, so its offset
     is not committed, and it comes again after the rebalance or restart, like the buffered
     messages Faust itself drops. Nothing of it was handled: the first hop counts, decodes and
-    writes only when a batch is handled.
+    writes only when a batch is handled. A batch that is not waiting for the stream (it is in
+    `more_coming`) is not released: it sees the flow suspended and is handled and acked now.
     """
 
     def __init__(self) -> None:
         self.events: list[EventT[Any]] = []
+        #: True while the agent waits in Faust's stream iterator for the batch's next event.
+        self.awaiting_stream = False
 
     def clear(self) -> None:
         """Called by Faust's flow control (`FlowControlEvent.clear`), as for a buffer queue."""
+        if self.awaiting_stream:
+            self.release()
+
+    def release(self) -> None:
         dropped, self.events = self.events, []
         for event in dropped:
             # What `Consumer.wait_empty` looks at (through `_clean_unacked_messages`); the
@@ -100,18 +116,27 @@ async def batches(stream: StreamT[Any], app: AppT) -> AsyncIterator[list[EventT[
     stream.enable_acks = False
     queue = stream.channel.queue  # type: ignore[attr-defined]
     end_offsets = app.monitor.tp_end_offsets  # per partition, kept by Faust's fetch
+    flowing = app.flow_control.is_active
     collecting = Collecting()
     # Held weakly by the flow control; `collecting` lives as long as this generator.
     app.flow_control.manage_queue(collecting)  # type: ignore[arg-type]
     async for raw in stream.events():
+        collecting.awaiting_stream = False
         collecting.events.append(raw)
-        coming = len(collecting.events) < BATCH_MAX and await more_coming(queue, raw, end_offsets)
+        if not flowing():
+            # Handed over after the flow was suspended (Faust checks before its last await):
+            # it comes again after the rebalance or restart, with the batch it joined.
+            collecting.release()
+            del raw
+            continue
+        coming = len(collecting.events) < BATCH_MAX and await more_coming(
+            queue, raw, end_offsets, flowing
+        )
         del raw  # only `collecting` may hold an unacked event while the stream is awaited
         if coming:
+            collecting.awaiting_stream = True
             continue
         batch, collecting.events = collecting.events, []
-        if not batch:
-            continue  # released while it waited (more_coming): nothing to handle
         yield batch
         for done in batch:
             await stream.ack(done)
