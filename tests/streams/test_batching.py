@@ -51,9 +51,14 @@ async def clear_after(steps: int) -> dict[str, Any]:
         buffered = {id(e) for e in wrapper.stream().channel.queue._queue}
         h.app.flow_control.suspend()
         h.app.flow_control.clear()
-        await asyncio.sleep(0.2)
         taken = [e for e in events if id(e) not in buffered]
-        held = [e for e in taken if not e.message.acked]
+        # What Faust's wait_empty does: wait until nothing taken is left unacked (a batch
+        # being handled finishes); the stalled batch never gets there.
+        for _ in range(500):
+            held = [e for e in taken if not e.message.acked]
+            if not held:
+                break
+            await asyncio.sleep(0.01)
         counted = h.metric("pillarwatch_events_total", type="contact.queued") or 0.0
         # The agent goes on once the flow resumes (after a rebalance).
         h.app.flow_control.resume()
