@@ -62,8 +62,9 @@ class DrainingBuffer(ProducerBuffer):
     async def flush(self) -> None:
         """Return when the buffer is empty and its last message was handed over."""
         while self.size or self._in_flight:
-            if self.should_stop and not self._in_flight:
-                # Stopping: the sender task has left its loop; hand over the rest in order.
+            if self.state != "running" and not self._in_flight:
+                # No sender task (not started, stopping: it leaves its loop, or crashed):
+                # hand over the rest here, in order.
                 await self._send_pending(self.pending.get_nowait())
                 continue
             self.message_sent.clear()
