@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         "--levers-off",
         default="",
         metavar="LEVERS",
-        help="levers to turn off in the workers, for a before/after: batching,sensor",
+        help="levers to turn off in the workers, for a before/after: batching,sensor,fetch_wait",
     )
     p.add_argument(
         "--profile",

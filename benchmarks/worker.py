@@ -4,8 +4,9 @@ Without an argument it is `pillarwatch worker`; the benchmark passes a JSON obje
 settings (e.g. {"stream_buffer_maxsize": 16384}) to measure one lever at a time. The code
 levers of the first hop can be turned off for a before/after in the same tree with
 BENCH_LEVERS_OFF (comma-separated, `pillarwatch bench --levers-off`):
-- `batching`: one event per batch, so one row write per event (streams/agents/contacts.py);
-- `sensor`: Faust's full Prometheus sensor with `_created` samples (streams/sensor.py).
+- `batching`: one event per batch, so one row write per event (streams/batching.py);
+- `sensor`: Faust's full Prometheus sensor with `_created` samples (streams/sensor.py);
+- `fetch_wait`: Faust's own 1.5 s consumer fetch wait (streams/transport.py).
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ import sys
 from pillarwatch.streams.settings import Settings
 from pillarwatch.worker import run_worker
 
-LEVERS = ("batching", "sensor")
+LEVERS = ("batching", "sensor", "fetch_wait")
 
 
 def levers_off(names: str) -> None:
     """Undo the named levers in this process, before the app is built."""
     for name in filter(None, names.split(",")):
         if name == "batching":
-            from pillarwatch.streams.agents import contacts
+            from pillarwatch.streams import batching
 
-            contacts.BATCH_MAX = 1
+            batching.BATCH_MAX = 1
         elif name == "sensor":
             from faust.sensors.prometheus import setup_prometheus_sensors
 
@@ -41,6 +42,10 @@ def levers_off(names: str) -> None:
                 )
 
             setattr(app, "setup_sensor", full_sensor)  # noqa: B010 (replaced for a measurement)
+        elif name == "fetch_wait":
+            from pillarwatch.streams import transport
+
+            transport.FETCH_MAX_WAIT_MS = 1500
         else:
             raise SystemExit(f"BENCH_LEVERS_OFF: unknown lever {name!r}; {LEVERS}")
 

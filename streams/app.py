@@ -15,6 +15,7 @@ from pillarwatch.streams.readiness import install_readiness
 from pillarwatch.streams.rocksdb_options import table_options
 from pillarwatch.streams.sensor import setup_sensor
 from pillarwatch.streams.settings import Settings
+from pillarwatch.streams.transport import Transport
 
 __all__ = ["BY_CUSTOMER", "PillarwatchApp", "broker_options", "create_app"]
 
@@ -30,6 +31,14 @@ class PillarwatchApp(faust.App):
     registry: CollectorRegistry
     metrics: Metrics
     clock: StreamClock
+
+    def _new_transport(self) -> Any:
+        """Faust's Kafka transport with a short fetch wait (streams/transport.py); any
+        other transport (the tests' in-memory one) as Faust would pick it."""
+        chosen = super()._new_transport()
+        if type(chosen) is Transport.__base__:
+            return Transport(self.conf.broker_consumer, self)
+        return chosen
 
     def Table(self, name: str, **kwargs: Any) -> Any:
         """Faust's Table, with RocksDB options sized for a container (ignored in memory)."""

@@ -7,11 +7,10 @@ An event not keyed by its contact id is forwarded once, already decoded, to a re
 topic keyed by contact id, and handled from there: the state Table must see all of a
 contact's events.
 
-Events are handled in batches of what the stream has buffered (at most BATCH_MAX): each
+Events are handled in batches of what the stream has buffered (streams/batching.py): each
 contact's row is read once, every event is applied in order and its outputs sent at once,
 and the row is written once at the end of the batch, only if it changed. The batch's events
-are acked after that write, so a crash replays them. See `FirstHop.process` for why this is
-not Faust's `take_events`.
+are acked after that write, so a crash replays them.
 
 Ended contacts stay in the Table as tombstones, and every contact is closed after
 `contact_timeout_seconds` without an event (models/contact.py rules), so the Table is bounded
@@ -20,9 +19,8 @@ by the contacts of the last timeout and a replay after a crash re-emits nothing.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -47,6 +45,7 @@ from pillarwatch.models.dedupe import RecentIds
 from pillarwatch.models.events import Event, Rejection, decode
 from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import WireItem, to_wire, wire_key
+from pillarwatch.streams.batching import batches, set_current_event
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
 from pillarwatch.streams.spec import AgentSpec
 
@@ -54,7 +53,6 @@ if TYPE_CHECKING:
     from pillarwatch.streams.app import PillarwatchApp
 
 __all__ = [
-    "BATCH_MAX",
     "SPEC",
     "SWEEP_LIMIT",
     "FirstHop",
@@ -89,15 +87,6 @@ SPEC = AgentSpec(
 
 # Stale contacts closed per sweep: bounds the pause one event can cause; the rest go next sweep.
 SWEEP_LIMIT = 5000
-# Events handled per batch at most: bounds the events held unacked and the pause of one batch.
-BATCH_MAX = 500
-# How long a batch waits for the stream's buffer to refill before it is handled, when its
-# partition has more messages (a backlog): Faust's fetch loop hands over fetched messages one
-# at a time, so without a short wait every batch would hold one event. Caught up (live
-# traffic), a batch does not wait. Bounds the latency batching adds.
-BATCH_WAIT_SECONDS = 0.01
-BATCH_POLL_SECONDS = 0.002
-
 #: A `contacts` row: the partition whose changelog holds it (for the sweep), then the state.
 Row = tuple[Any, ...]
 #: A `waiting` row: (queue, channel, queued_ts).
@@ -133,29 +122,6 @@ def decode_forwarded(value: bytes | None) -> Event | Rejection:
         return Rejection("not_object", f"forwarded event: expected {len(_EVENT_NAMES)} fields")
     values[_QUEUES] = tuple(values[_QUEUES])
     return Event(*values)
-
-
-def set_current_event(stream: StreamT[Any], event: EventT[Any]) -> None:
-    """Make `event` the one a Table read or write belongs to: Faust takes the changelog
-    partition, and RocksDB the partition it reads and writes, from the current event, which
-    in a batch is the stream's last, not the contact's own."""
-    stream._set_current_event(event)  # type: ignore[attr-defined]
-
-
-async def more_coming(queue: Any, last: EventT[Any], end_offsets: Mapping[Any, int]) -> bool:
-    """True when the stream has another event buffered now, or, when `last`'s partition has
-    more messages, within BATCH_WAIT_SECONDS. Bounded by time alone: a batch never waits for
-    anything that could wait for it."""
-    if not queue.empty():
-        return True
-    end = end_offsets.get(last.message.tp)
-    if end is None or end <= last.message.offset + 1:
-        return False  # caught up: handle the batch now
-    for _ in range(round(BATCH_WAIT_SECONDS / BATCH_POLL_SECONDS)):
-        await asyncio.sleep(BATCH_POLL_SECONDS)
-        if not queue.empty():
-            return True
-    return False
 
 
 @dataclass(slots=True)
@@ -204,30 +170,9 @@ class FirstHop:
 
     # The loop -----------------------------------------------------------------------------
     async def process(self, stream: StreamT[Any], repartitioned: bool) -> None:
-        """Handle the stream in batches of what it has buffered; ack each batch once written.
-
-        Not Faust's `take_events`: that runs the stream in a background task and reads
-        `stream.current_event` after awaiting the previous batch, while the batch's Table
-        writes must move `current_event` to each contact's own event (the changelog and
-        RocksDB partition come from it), so an event that arrives during a batch can be
-        recorded as an older one: never processed, never acked, the partition's commits stuck
-        (docs/performance.md, "Batching"). Here the agent's own task iterates, a batch ends as
-        soon as the stream's buffer is empty (after up to BATCH_WAIT_SECONDS when the
-        partition has a backlog: it waits for time alone, never for anything that could wait
-        for it), and events are acked only after their batch's writes.
-        """
-        stream.enable_acks = False
-        queue = stream.channel.queue  # type: ignore[attr-defined]
-        batch: list[EventT[Any]] = []
-        end_offsets = self.app.monitor.tp_end_offsets  # per partition, kept by Faust's fetch
-        async for raw in stream.events():
-            batch.append(raw)
-            if len(batch) < BATCH_MAX and await more_coming(queue, raw, end_offsets):
-                continue
+        """Handle the stream in batches (streams/batching.py); a batch is acked once written."""
+        async for batch in batches(stream, self.app):
             await self.handle_batch(stream, batch, repartitioned)
-            for done in batch:
-                await stream.ack(done)
-            batch.clear()
 
     async def handle_batch(
         self, stream: StreamT[Any], batch: list[EventT[Any]], repartitioned: bool

@@ -1,0 +1,62 @@
+"""The changelog buffer's flush waits for every Table write (streams/transport.py).
+
+Faust's `ProducerBuffer.flush` returned as soon as no message left the buffer for 0.1 s, and
+at stop its sender left the rest behind; `Consumer.commit` flushes and then commits offsets,
+so a slow send let the offsets of events be committed before their changelog writes were
+sent. Faust's own buffer and the worker's, each with sends that take 0.3 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from types import SimpleNamespace
+from typing import Any
+
+from faust.transport.producer import ProducerBuffer
+
+from pillarwatch.streams.transport import DrainingBuffer
+
+
+class SlowChannel:
+    """Where a changelog message goes; each hand-over to Kafka takes 0.3 s (a busy worker)."""
+
+    def __init__(self) -> None:
+        self.published: list[int] = []
+
+    async def publish_message(self, fut: Any, wait: bool = False) -> None:
+        await asyncio.sleep(0.3)
+        self.published.append(fut.n)
+
+
+def message(channel: SlowChannel, n: int) -> Any:
+    return SimpleNamespace(message=SimpleNamespace(channel=channel), n=n)
+
+
+async def flush_then_stop(kind: type[ProducerBuffer]) -> tuple[list[int], list[int]]:
+    buffer = kind()
+    buffer.app = SimpleNamespace(conf=SimpleNamespace(producer_threaded=False))  # type: ignore[assignment]
+    channel = SlowChannel()
+    await buffer.start()
+    for n in range(3):
+        buffer.put(message(channel, n))
+    await buffer.flush()  # what Consumer.commit does before it commits offsets
+    at_commit = list(channel.published)
+    for n in range(3, 6):
+        buffer.put(message(channel, n))
+    # Faust's raises "Cannot flush: Producer not Running" here, and the rest is dropped.
+    with contextlib.suppress(RuntimeError):
+        await buffer.stop()
+    return at_commit, channel.published
+
+
+def test_fausts_own_flush_returns_before_the_writes_are_sent() -> None:
+    at_commit, at_exit = asyncio.run(flush_then_stop(ProducerBuffer))
+    assert at_commit != [0, 1, 2]  # the offsets would be committed without these writes
+    assert at_exit != [0, 1, 2, 3, 4, 5]  # and some are never sent
+
+
+def test_the_workers_flush_returns_when_every_write_is_handed_over() -> None:
+    at_commit, at_exit = asyncio.run(flush_then_stop(DrainingBuffer))
+    assert at_commit == [0, 1, 2]
+    assert at_exit == [0, 1, 2, 3, 4, 5]  # in order, none left behind at stop
