@@ -1,10 +1,10 @@
 """The backtest's worker: the same app, agents and tables as `pillarwatch worker`, plus what a
 replay paused at every step of event time needs.
 
-- A short consumer fetch wait. Faust asks the broker to hold each fetch up to 1.5 s for new
-  data (a value it hard-codes) and the embedded broker holds it that long even when data
-  arrives meanwhile: a live stream never notices, a paused replay would wait up to 1.5 s per
-  hop per step.
+- A shorter consumer fetch wait than the worker's (streams/transport.py: 100 ms instead of
+  Faust's hard-coded 1.5 s). The embedded broker holds a fetch for its whole wait even when
+  data arrives meanwhile: a live stream hardly notices, a replay paused at every step would
+  wait up to that long per hop per step.
 - `GET /backtest/step?input=N`: once the worker has read N input messages and every message
   it sent to a topic it consumes itself (summaries, re-keyed topics) has been read and fully
   processed, answers with the `pillarwatch_*` families of its registry (what /metrics would
@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-import aiokafka
 import faust
 import orjson
 from faust.web import Request, Response, View
@@ -31,20 +30,15 @@ from faust.worker import Worker
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import Metric
 
+from pillarwatch.streams import transport
 from pillarwatch.streams.app import PillarwatchApp, create_app
 from pillarwatch.streams.settings import Settings
 from pillarwatch.streams.topics import ensure_topics
 
-__all__ = ["FETCH_WAIT_MS", "FlowSensor", "PillarwatchFamilies", "main"]
+__all__ = ["FETCH_WAIT_MS", "FlowSensor", "PillarwatchFamilies", "main", "use_quick_fetches"]
 
 FETCH_WAIT_MS = 5
 SETTLE_TIMEOUT = 10.0
-
-
-class _QuickFetchConsumer(aiokafka.AIOKafkaConsumer):  # type: ignore[misc]
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["fetch_max_wait_ms"] = FETCH_WAIT_MS
-        super().__init__(*args, **kwargs)
 
 
 class FlowSensor(faust.Sensor):  # type: ignore[misc]
@@ -115,9 +109,14 @@ def _install_step(app: PillarwatchApp, sensor: FlowSensor) -> None:
         return self.text(text, headers=headers)
 
 
+def use_quick_fetches() -> None:
+    """The consumers this process builds from now on fetch with FETCH_WAIT_MS (read by the
+    worker's transport when it builds its consumer; this process only)."""
+    transport.FETCH_MAX_WAIT_MS = FETCH_WAIT_MS
+
+
 def main() -> int:
-    # Faust's driver builds its consumer as `aiokafka.AIOKafkaConsumer(...)`: this process only.
-    aiokafka.AIOKafkaConsumer = _QuickFetchConsumer
+    use_quick_fetches()
     settings = Settings.from_env()
     asyncio.run(ensure_topics(settings))
     asyncio.set_event_loop(asyncio.new_event_loop())

@@ -24,3 +24,18 @@ def test_worker_consumer_fetches_with_the_short_wait() -> None:
 
     consumer = asyncio.run(build())
     assert consumer._fetch_max_wait_ms == transport.FETCH_MAX_WAIT_MS < 1500
+
+
+def test_the_backtest_worker_fetches_with_its_shorter_wait(monkeypatch: Any) -> None:
+    # The backtest pauses at every step: each hop's fetch wait is paid per step, so its
+    # worker must not inherit the live worker's 100 ms (it did, in session 4's runs).
+    from pillarwatch.backtest.worker import FETCH_WAIT_MS, use_quick_fetches
+
+    monkeypatch.setattr(transport, "FETCH_MAX_WAIT_MS", transport.FETCH_MAX_WAIT_MS)
+    use_quick_fetches()
+    app = create_app(Settings(broker="kafka://127.0.0.1:9"))
+
+    async def build() -> Any:
+        return app.consumer._new_consumer_thread()._create_worker_consumer(app.transport)
+
+    assert asyncio.run(build())._fetch_max_wait_ms == FETCH_WAIT_MS < 100
