@@ -19,6 +19,7 @@ Definitions (W = the repeat window of the earlier contact's queue and segment):
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
@@ -31,6 +32,7 @@ __all__ = [
     "JourneyDelta",
     "JourneyState",
     "add_contact",
+    "delta_ident",
     "deltas",
     "from_summary",
 ]
@@ -81,12 +83,19 @@ class JourneyState:
 
 @dataclass(frozen=True, slots=True)
 class JourneyDelta:
-    """A correction to the journey figures of one contact, counted in its end minute."""
+    """A correction to the journey figures of one contact, counted in its end minute.
+
+    `ident` names the contact whose arrival caused it and the contact it corrects (each
+    arrival corrects a contact at most once), so a correction sent again (the customers agent
+    replaying a summary whose first sends may not have gone out) is counted once by the
+    bucket it lands in. None in corrections from before ids: deduped by offset only.
+    """
 
     queue: str
     channel: str
     ts: float
     delta: dict[str, float]
+    ident: str | None = None
 
 
 Correction = tuple[JourneyContact, dict[str, float]]
@@ -106,8 +115,19 @@ def from_summary(summary: Summary, window: float) -> JourneyContact:
     )
 
 
-def deltas(corrections: list[Correction]) -> list[JourneyDelta]:
-    return [JourneyDelta(c.queue, c.channel, c.end, d) for c, d in corrections]
+def delta_ident(cause: str, corrected: str) -> str:
+    """A short, stable id for the correction of `corrected` caused by `cause`'s arrival: it
+    is kept in its minute bucket's list of counted ids (a digest, not two contact ids)."""
+    digest = hashlib.blake2b(f"{cause}>{corrected}".encode(), digest_size=8).hexdigest()
+    return f"j:{digest}"
+
+
+def deltas(corrections: list[Correction], cause: str) -> list[JourneyDelta]:
+    """The corrections that `cause`'s arrival made, as messages for the measures agent."""
+    return [
+        JourneyDelta(c.queue, c.channel, c.end, d, delta_ident(cause, c.contact_id))
+        for c, d in corrections
+    ]
 
 
 def _figures(contacts: list[JourneyContact]) -> list[dict[str, float]]:

@@ -5,7 +5,7 @@
 | MinuteKey(queue, channel, minute)       | core bucket {"sums": [WIDTH], "offset", "seen"} |
 | PillarMinuteKey(pillar, queue, channel, minute) | signal bucket {"sums": {field: sum}, ...} |
 | LatestKey(queue, channel, pillar)       | the newest minute ("" pillar: the core)      |
-| HourKey(queue, channel, hour)           | [fcr_eligible, fcr_resolved]                 |
+| HourKey(queue, channel, hour)           | {"pair": [fcr_eligible, fcr_resolved], ...}  |
 | AgentKey(queue, channel, agent id)      | [state, ts]                                  |
 
 A key is stored as its fields joined by SEP with the kind as the third field; `decode` is the
@@ -51,10 +51,11 @@ __all__ = [
     "PillarMinuteKey",
     "ScrapeRows",
     "add",
-    "add_final_fcr",
+    "add_journey_delta",
     "add_signal",
     "already_applied",
     "decode",
+    "hour_row",
     "item_id",
     "read_rows",
     "set_agent_state",
@@ -161,11 +162,14 @@ _ID_PREFIX = {Outcome: "o", Summary: "s", Survey: "v"}
 
 
 def item_id(item: Item) -> str | None:
-    """What identifies an item within its bucket: one outcome, summary, survey per contact."""
+    """What identifies an item within its bucket: one outcome, summary, survey per contact;
+    a journey correction, the contact that caused it and the contact it corrects."""
+    if isinstance(item, JourneyDelta):
+        return item.ident
     prefix = _ID_PREFIX.get(type(item))
     contact_id = getattr(item, "contact_id", None)
     if prefix is None or not contact_id:
-        return None  # journey corrections, or a first hop that sent no ids: offsets only
+        return None  # a first hop that sent no ids: offsets only
     return f"{prefix}:{contact_id}"
 
 
@@ -234,24 +238,61 @@ def add_signal(buckets: Store, item: Signal, offset: int = -1) -> bool:
     return True
 
 
-def add_final_fcr(buckets: Store, item: JourneyDelta, retain_hours: int) -> None:
+def add_journey_delta(
+    buckets: Store, item: JourneyDelta, offset: int = -1, retain_hours: int = 0
+) -> bool:
+    """Add a journey correction to its minute bucket and its first-contact resolution to its
+    hour; False if both already hold it.
+
+    A correction is counted once however often it comes: its minute bucket dedupes it (offset
+    and id) like any item. The hour row keeps first-contact resolution for longer than the
+    minutes (until the repeat window has closed on it) and counts a correction whose minute
+    was counted, or, for a minute already gone, one it has not counted yet: a redelivery
+    (offset) or a correction the customers agent sent again after a replay (its id).
+    """
+    if not _too_late(buckets, item.queue, item.channel, minute_of(item.ts)):
+        if not add(buckets, item, offset):
+            return False
+        return _add_hour(buckets, item, offset, retain_hours, late_ident=None)
+    return _add_hour(buckets, item, offset, retain_hours, late_ident=item.ident)
+
+
+def hour_row(stored: Any) -> dict[str, Any]:
+    """An hour row as {"pair": [fcr_eligible, fcr_resolved], "offset", "late": ids}; rows of
+    earlier versions were the bare pair."""
+    if isinstance(stored, list):
+        return {"pair": list(stored), "offset": -1.0, "late": []}
+    return dict(stored)
+
+
+def _add_hour(
+    buckets: Store, item: JourneyDelta, offset: int, retain_hours: int, late_ident: str | None
+) -> bool:
     """Keep first-contact resolution per hour until the repeat window has closed on it."""
     eligible = item.delta.get("fcr_eligible", 0.0)
     resolved = item.delta.get("fcr_resolved", 0.0)
     if not eligible and not resolved:
-        return
+        return False
     hour = int(item.ts // 3600)
     key = HourKey(item.queue, item.channel, hour).encode()
-    pair = buckets.get(key)
-    if pair is None:
-        pair = [0.0, 0.0]
+    stored = buckets.get(key)
+    if stored is None:
+        row: dict[str, Any] = {"pair": [0.0, 0.0], "offset": -1.0, "late": []}
         for old in range(hour - retain_hours - 24, hour - retain_hours):
             old_key = HourKey(item.queue, item.channel, old).encode()
             if old_key in buckets:
                 del buckets[old_key]
-    pair[0] += eligible
-    pair[1] += resolved
-    buckets[key] = pair
+    else:
+        row = hour_row(stored)
+        if offset <= row["offset"] or (late_ident is not None and late_ident in row["late"]):
+            return False
+    row["pair"][0] += eligible
+    row["pair"][1] += resolved
+    row["offset"] = float(offset)
+    if late_ident is not None:
+        row["late"].append(late_ident)
+    buckets[key] = row
+    return True
 
 
 def set_agent_state(buckets: Store, change: AgentStateChange) -> None:
@@ -286,8 +327,9 @@ def read_rows(buckets: Store, label: Callable[[str], str]) -> ScrapeRows:
             case HourKey(queue, channel, hour):
                 by_hour = out.hours.setdefault((label(queue), channel), {})
                 total = by_hour.setdefault(hour, [0.0, 0.0])
-                total[0] += value[0]  # several queues may fold into 'other'
-                total[1] += value[1]
+                eligible, resolved = hour_row(value)["pair"]
+                total[0] += eligible  # several queues may fold into 'other'
+                total[1] += resolved
             case AgentKey(queue, channel, _agent):
                 counts = out.agents.setdefault((label(queue), channel), {})
                 counts[value[0]] = counts.get(value[0], 0) + 1

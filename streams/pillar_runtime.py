@@ -7,14 +7,19 @@ every customer-keyed pillar with the customer's stored state. Adding a pillar ad
 calls here, not a consumer, a topic or a changelog.
 
 Replays are harmless: a customer's stored state remembers the summaries it applied
-(`summary_id`) and skips them again, and every signal of a summary carries an id
-(`<summary>:<n>`) that the measures buckets dedupe on (tests/streams/test_signal_replay.py).
+(`summary_id`) and skips them again, and every signal of a summary or a sweep carries an id
+(`<summary>:<n>`, `<sweep>:<n>`) that the measures buckets dedupe on
+(tests/streams/test_signal_replay.py). `apply` and `sweep` return the states to store apart
+(`Writes`): the agent sends the signals first and stores after, so a worker stopped between
+the two replays the message and sends the same signals again, rather than finding them
+applied and sending nothing (streams/acks.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pillarwatch.models.config import Config
@@ -26,10 +31,12 @@ __all__ = [
     "SEEN",
     "SEEN_KEEP",
     "CustomerPillars",
+    "Writes",
     "identified",
     "queue_signals",
     "split_seen",
     "summary_id",
+    "sweep_id",
     "with_seen",
 ]
 
@@ -41,6 +48,13 @@ def summary_id(summary: Summary) -> str:
     """What tells one summary from a replay of it: its contact and time. Not the contact id
     alone: a re-opened contact (a ticket) legitimately sends a second, later summary."""
     return f"{summary.contact_id}@{summary.ts}" if summary.contact_id else ""
+
+
+def sweep_id(request: SweepRequest) -> str:
+    """What tells one sweep from a replay of it: its pillar, customer and watermark, as a
+    digest (the id is kept in bucket rows; a customer id is not)."""
+    text = f"{request.pillar}:{request.customer_id}@{request.watermark}"
+    return "w:" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def identified(signals: list[Signal], source: str) -> list[Signal]:
@@ -103,9 +117,12 @@ class CustomerPillars:
         self.watermarks = dict.fromkeys(self.pillars, 0.0)
         self.pending: set[tuple[str, str]] = set()  # sweep requests on their way
 
-    def apply(self, customer: str, summary: Summary) -> list[Signal]:
+    def apply(self, customer: str, summary: Summary) -> tuple[list[Signal], Writes]:
+        """Every pillar's signals for one summary, and the states to store once they are sent
+        (streams/agents/customers.py: send, then store)."""
         source = summary_id(summary)
         out: list[Signal] = []
+        writes = Writes()
         for pillar in self.pillars.values():
             table = self.tables[pillar.name]
             state, seen = split_seen(table.get(customer))
@@ -113,22 +130,26 @@ class CustomerPillars:
                 continue  # a summary processed before a crash or a partition move
             state, signals = pillar.signals(state, summary, self.config)
             self.watermarks[pillar.name] = max(self.watermarks[pillar.name], summary.ts)
-            _store(table, customer, with_seen(state, seen, source))
+            writes.add(table, customer, with_seen(state, seen, source))
             out += identified(signals, source)
-        return out
+        return out, writes
 
-    def sweep(self, request: SweepRequest) -> list[Signal]:
+    def sweep(self, request: SweepRequest) -> tuple[list[Signal], Writes]:
+        """The signals of one sweep request, and the state to store once they are sent. The
+        signals carry ids from the request, so a replayed request (the same pillar, customer
+        and watermark, on the same stored state) sends signals the buckets count once."""
         self.pending.discard((request.pillar, request.customer_id))
+        writes = Writes()
         pillar = self.pillars.get(request.pillar)
         if pillar is None or pillar.sweep is None:
-            return []
+            return [], writes
         table = self.tables[pillar.name]
         state, seen = split_seen(table.get(request.customer_id))
         if state is None:
-            return []
+            return [], writes
         state, signals = pillar.sweep(state, request.watermark, self.config)
-        _store(table, request.customer_id, with_seen(state, seen, ""))
-        return signals
+        writes.add(table, request.customer_id, with_seen(state, seen, ""))
+        return identified(signals, sweep_id(request)), writes
 
     def due(self) -> Iterator[SweepRequest]:
         """Sweep requests to send now (each at most once until it has been applied)."""
@@ -144,6 +165,21 @@ class CustomerPillars:
                 if pillar.sweep(state, now, self.config)[1]:
                     self.pending.add(key)
                     yield SweepRequest(pillar.name, customer, now)
+
+
+@dataclass
+class Writes:
+    """States to store, in order, after the signals computed from them were sent."""
+
+    pending: list[tuple[Store, str, dict[str, Any] | None]] = field(default_factory=list)
+
+    def add(self, table: Store, key: str, state: dict[str, Any] | None) -> None:
+        self.pending.append((table, key, state))
+
+    def store(self) -> None:
+        for table, key, state in self.pending:
+            _store(table, key, state)
+        self.pending.clear()
 
 
 def _store(table: Store, key: str, state: dict[str, Any] | None) -> None:

@@ -76,6 +76,11 @@ class AgentHarness:
         for key, value in messages:
             await wrapper.put(key=key, value=value, partition=partition)
 
+    def restart(self, agent: str) -> None:
+        """Run `agent` afresh from the next `feed`, its tables kept: as a worker that takes
+        over its partitions after a stop, or Faust restarting an agent that raised."""
+        self._agents.pop(agent, None)
+
     async def feed_items(self, agent: str, items: list[WireItem]) -> None:
         """Deliver summaries (or outcomes, signals, ...) as they are on the wire.
 

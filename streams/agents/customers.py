@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from faust.types import StreamT
+from faust.types import EventT, StreamT
 
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
@@ -30,6 +30,7 @@ from pillarwatch.models.summaries import (
     to_wire,
     wire_key,
 )
+from pillarwatch.streams.acks import handle_each
 from pillarwatch.streams.pillar_runtime import CustomerPillars
 from pillarwatch.streams.spec import AgentSpec
 
@@ -57,17 +58,20 @@ SPEC = AgentSpec(
 )
 
 
-def journey_corrections(journeys: Any, summary: Summary, config: Config) -> list[WireItem]:
-    """Fold a summary into its customer's journey; the corrections to send (state written)."""
+def journey_corrections(
+    journeys: Any, summary: Summary, config: Config
+) -> tuple[dict[str, Any] | None, list[WireItem]]:
+    """The customer's journey with `summary` folded in, to store once the corrections are
+    sent (None: nothing changes, the contact is there already), and the corrections."""
     assert summary.customer_id
     window = config.targets(summary.queue, summary.segment).repeat_window_seconds
     found = journeys.get(summary.customer_id)
     state = JourneyState.from_dict(found) if found is not None else None
-    state, corrections = add_contact(state, from_summary(summary, window))
+    contact = from_summary(summary, window)
+    state, corrections = add_contact(state, contact)
     if not corrections:
-        return []
-    journeys[summary.customer_id] = state.to_dict()
-    return list(deltas(corrections))
+        return None, []
+    return state.to_dict(), list(deltas(corrections, contact.contact_id))
 
 
 def install(app: PillarwatchApp) -> None:
@@ -86,16 +90,31 @@ def install(app: PillarwatchApp) -> None:
                 key=wire_key(item.queue, item.channel).encode(), value=to_wire(item)
             )
 
+    async def handle(event: EventT[Any]) -> None:
+        item = by_customer_from_wire(event.value)  # decoded once, for journeys and every pillar
+        if isinstance(item, SweepRequest):
+            signals, writes = runtime.sweep(item)
+            await send(signals)
+            writes.store()
+            return
+        customer = item.customer_id
+        assert customer  # the measures agent re-keys only these
+        # Send, then store: a worker stopped between the two has stored nothing, so the
+        # replay (the event is not acked, streams/acks.py) computes and sends the same
+        # corrections and signals again, with the same ids, and the buckets count them once.
+        # Stored first, the replay would find the contact there and send nothing: the sends
+        # that were cut off would be lost.
+        journey, corrections = journey_corrections(journeys, item, config)
+        await send(corrections)
+        if journey is not None:
+            journeys[customer] = journey
+        signals, writes = runtime.apply(customer, item)
+        await send(signals)
+        writes.store()
+
     @app.agent(by_customer, name="customers")
     async def customers(stream: StreamT[Any]) -> None:
-        async for doc in stream:
-            item = by_customer_from_wire(doc)  # decoded once, for journeys and every pillar
-            if isinstance(item, SweepRequest):
-                await send(runtime.sweep(item))
-                continue
-            assert item.customer_id  # the measures agent re-keys only these
-            await send(journey_corrections(journeys, item, config))
-            await send(runtime.apply(item.customer_id, item))
+        await handle_each(stream, handle)  # acked only when handled (streams/acks.py)
 
     @app.timer(interval=1.0, name="customers-sweep")  # type: ignore[untyped-decorator]
     async def sweeper() -> None:

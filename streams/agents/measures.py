@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from faust.types import StreamT
+from faust.types import EventT, StreamT
 from prometheus_client.core import GaugeMetricFamily
 
 from pillarwatch.models.catalogue import spec
@@ -28,9 +28,10 @@ from pillarwatch.models.pillars import Signal, evaluate_signals, signal_pillars
 from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import from_wire, to_wire, wire_key
 from pillarwatch.models.windows import WINDOW_MINUTES, evaluate
+from pillarwatch.streams.acks import handle_each
 from pillarwatch.streams.bucket_tables import (
     add,
-    add_final_fcr,
+    add_journey_delta,
     add_signal,
     read_rows,
     set_agent_state,
@@ -97,25 +98,31 @@ def install(app: PillarwatchApp) -> None:
     by_queue = [p for p in defs.values() if p.keyed_by == "queue"]
     keep_hours = retain_hours(s.config)
 
-    @app.agent(summaries, name="measures")
-    async def measures_agent(stream: StreamT[Any]) -> None:
-        async for event in stream.events():
-            item = from_wire(event.value)  # decoded once, whatever it feeds
-            if isinstance(item, AgentStateChange):
-                set_agent_state(buckets, item)
-                continue
-            if isinstance(item, Signal):
-                add_signal(buckets, item, event.message.offset)
-                continue
-            add(buckets, item, event.message.offset)
-            if isinstance(item, JourneyDelta):
-                add_final_fcr(buckets, item, keep_hours)
-            elif isinstance(item, Summary):
+    async def handle(event: EventT[Any]) -> None:
+        item = from_wire(event.value)  # decoded once, whatever it feeds
+        offset = event.message.offset
+        if isinstance(item, AgentStateChange):
+            set_agent_state(buckets, item)
+        elif isinstance(item, Signal):
+            add_signal(buckets, item, offset)
+        elif isinstance(item, JourneyDelta):
+            add_journey_delta(buckets, item, offset, keep_hours)
+        else:
+            add(buckets, item, offset)
+            if isinstance(item, Summary):
+                # Sent again when a replayed summary is already in its bucket: the sends of
+                # the first time may not have gone out (streams/acks.py); the pillars' signals
+                # carry ids and the customers agent skips a contact it has, so nothing counts
+                # twice.
                 for sig in queue_signals(by_queue, item, s.config):
                     key = wire_key(sig.queue, sig.channel).encode()
                     await summaries.send(key=key, value=to_wire(sig))
                 if item.customer_id:  # the one re-key by customer (streams/agents/customers.py)
                     await by_customer.send(key=item.customer_id.encode(), value=event.value)
+
+    @app.agent(summaries, name="measures")
+    async def measures_agent(stream: StreamT[Any]) -> None:
+        await handle_each(stream, handle)  # acked only when handled (streams/acks.py)
 
     def window_gauges() -> Iterator[GaugeMetricFamily]:
         found = read_rows(buckets, app.metrics.queue_label)

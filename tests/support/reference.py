@@ -98,7 +98,7 @@ def reference(
                 journeys[item.customer_id], corrections = add_contact(
                     journeys.get(item.customer_id), contact
                 )
-                for delta in deltas(corrections):
+                for delta in deltas(corrections, contact.contact_id):
                     count(delta)
 
     def close(contact_id: str) -> None:
