@@ -17,7 +17,7 @@ from typing import Literal
 
 from pillarwatch.models.catalogue import ALLOWED_LABELS, CATALOGUE
 
-__all__ = ["AgentSpec", "created_tables", "spec_problems"]
+__all__ = ["AgentSpec", "created_tables", "spec_problems", "stream_loops"]
 
 Consumes = Literal["events", "summaries", "journeys"]
 
@@ -54,6 +54,24 @@ def created_tables(module: ModuleType) -> list[str]:
     return names
 
 
+def stream_loops(module: ModuleType) -> list[int]:
+    """Lines where the module iterates a Faust stream itself (`async for ... in stream` or
+    `stream.events()`): Faust acks such an event even when a stop cut its agent off halfway,
+    so agents iterate with `handle_each` (streams/acks.py) or `batches` (streams/batching.py),
+    which ack only what was handled."""
+    tree = ast.parse(inspect.getsource(module))
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.AsyncFor):
+            continue
+        target = node.iter
+        if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute):
+            target = target.func.value  # stream.events(), stream.noack(), ...
+        if isinstance(target, ast.Name) and target.id == "stream":
+            lines.append(node.lineno)
+    return lines
+
+
 def spec_problems(module: ModuleType) -> list[str]:
     """Every way `module` breaks the code part of the agent contract; [] when it keeps it."""
     name = module.__name__.rsplit(".", 1)[-1]
@@ -82,4 +100,8 @@ def spec_problems(module: ModuleType) -> list[str]:
     for table in created_tables(module):
         if table not in spec.tables:
             out.append(f"{name}: creates table {table!r} not declared (with its bound) in SPEC")
+    for line in stream_loops(module):
+        out.append(
+            f"{name}: line {line} iterates the stream itself; use handle_each (streams/acks.py)"
+        )
     return out

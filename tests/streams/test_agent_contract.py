@@ -141,6 +141,7 @@ def test_the_broken_fixtures_fail_for_every_reason() -> None:
         "creates table 'leaky-everything' not declared",
         "table 'leaky-declared' declares no bound",
         "no test file tests/streams/test_leaky_agent.py",
+        "iterates the stream itself; use handle_each",
         "leaky_pillar: metric pillarwatch_customer_names_total is not in models/catalogue.py",
         "keyed by customer but declares no state_bound",
         "no test file tests/streams/test_leaky_pillar_pillar.py",
