@@ -35,6 +35,7 @@ __all__ = [
     "delta_ident",
     "deltas",
     "from_summary",
+    "resend",
 ]
 
 MAX_CONTACTS: Final = 50  # per customer within the window: a robot dialler must not grow state
@@ -64,6 +65,10 @@ class JourneyContact:
     resolved: bool | None
     window: float  # the repeat window of this contact's queue and segment
     emitted: dict[str, float] = field(default_factory=dict)  # what was sent for it so far
+    # The corrections its arrival sent, [queue, channel, ts, delta, ident] each: sent again
+    # when its summary is replayed (`resend`), because the first sends may not have reached
+    # the broker although the state that records them did.
+    caused: list[list[Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -207,5 +212,25 @@ def add_contact(
         if delta:
             contact.emitted = figures
             corrections.append((contact, delta))
+    new.caused = [
+        [c.queue, c.channel, c.end, d, delta_ident(new.contact_id, c.contact_id)]
+        for c, d in corrections
+    ]
     state.contacts = kept
     return state, corrections
+
+
+def resend(state: JourneyState | None, contact_id: str) -> list[JourneyDelta] | None:
+    """The corrections `contact_id`'s arrival sent, with their ids, if the state holds it
+    (a replayed summary); None if it does not.
+
+    After a crash the state can be ahead of what reached the broker: the journey was stored
+    and written to the changelog while a correction sent before it was still queued behind
+    other messages of its partition (the Kafka producer sends one batch per partition at a
+    time, so messages to different partitions do not arrive in the order they were sent).
+    Sending them again is safe: the buckets count an id once.
+    """
+    for c in state.contacts if state is not None else ():
+        if c.contact_id == contact_id:
+            return [JourneyDelta(q, ch, ts, dict(d), ident) for q, ch, ts, d, ident in c.caused]
+    return None

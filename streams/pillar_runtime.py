@@ -25,16 +25,21 @@ from typing import Any
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
 from pillarwatch.models.pillars import Pillar, Signal
-from pillarwatch.models.summaries import SweepRequest
+from pillarwatch.models.summaries import SweepRequest, from_wire, to_wire
 
 __all__ = [
     "SEEN",
     "SEEN_KEEP",
+    "SENT",
+    "SENT_KEEP",
     "CustomerPillars",
     "Writes",
+    "from_outbox",
     "identified",
+    "outbox",
     "queue_signals",
     "split_seen",
+    "split_stored",
     "summary_id",
     "sweep_id",
     "with_seen",
@@ -42,6 +47,8 @@ __all__ = [
 
 SEEN = "_seen"  # in a customer's stored state: the summaries (`summary_id`) it applied
 SEEN_KEEP = 32  # per customer; a replay reaches back a few messages, not a customer's history
+SENT = "_sent"  # in a customer's stored state: the signals its newest sources sent (outbox)
+SENT_KEEP = 4  # sources per customer and pillar: a replay reaches back a few messages
 
 
 def summary_id(summary: Summary) -> str:
@@ -58,8 +65,8 @@ def sweep_id(request: SweepRequest) -> str:
 
 
 def identified(signals: list[Signal], source: str) -> list[Signal]:
-    """Give each signal from one summary (`summary_id`) an id the measures buckets dedupe on;
-    a sweep's signals (no summary) keep none and are deduped by source offset only."""
+    """Give each signal from one source (`summary_id`, `sweep_id`) an id the measures buckets
+    dedupe on; a source without an id leaves them without (deduped by source offset only)."""
     if not source:
         return signals
     return [replace(sig, ident=f"{source}:{n}") for n, sig in enumerate(signals)]
@@ -77,19 +84,49 @@ def queue_signals(pillars: Sequence[Pillar], summary: Summary, config: Config) -
 
 def split_seen(stored: dict[str, Any] | None) -> tuple[dict[str, Any] | None, list[str]]:
     """The pillar's own state (what its code sees) and the summaries already applied."""
-    if stored is None or SEEN not in stored:
-        return stored, []
-    state = {k: v for k, v in stored.items() if k != SEEN}
-    return state, list(stored[SEEN])
+    state, seen, _ = split_stored(stored)
+    return state, seen
 
 
-def with_seen(state: dict[str, Any] | None, seen: list[str], source: str) -> dict[str, Any] | None:
-    """The state to store: the pillar's, plus the newest applied summary ids. None (nothing
-    to keep) stays None: a later replay of that summary then starts afresh."""
+def split_stored(
+    stored: dict[str, Any] | None,
+) -> tuple[dict[str, Any] | None, list[str], dict[str, list[Any]]]:
+    """The pillar's own state, the summaries already applied, and the outbox: the signals
+    the newest sources (summaries and sweeps) sent, by source id."""
+    if stored is None or (SEEN not in stored and SENT not in stored):
+        return stored, [], {}
+    state = {k: v for k, v in stored.items() if k not in (SEEN, SENT)}
+    return state, list(stored.get(SEEN, [])), dict(stored.get(SENT, {}))
+
+
+def with_seen(
+    state: dict[str, Any] | None,
+    seen: list[str],
+    source: str,
+    sent: dict[str, list[Any]] | None = None,
+) -> dict[str, Any] | None:
+    """The state to store: the pillar's, plus the newest applied summary ids and the outbox.
+    None (nothing to keep) stays None: a later replay of that summary then starts afresh."""
     if state is None:
         return None
     ids = [*seen, source][-SEEN_KEEP:] if source else seen
-    return {**state, SEEN: ids} if ids else state
+    stored = {**state, SEEN: ids} if ids else dict(state)
+    if sent:
+        stored[SENT] = sent
+    return stored
+
+
+def outbox(sent: dict[str, list[Any]], source: str, signals: list[Signal]) -> dict[str, list[Any]]:
+    """The outbox with `source`'s signals added (the newest SENT_KEEP sources that sent any)."""
+    if not signals:
+        return sent
+    added = {**sent, source: [to_wire(sig) for sig in signals]}
+    return dict(list(added.items())[-SENT_KEEP:])
+
+
+def from_outbox(sent: dict[str, list[Any]], source: str) -> list[Signal]:
+    """What `source` sent the first time (a replay sends it again; the buckets dedupe it)."""
+    return [sig for doc in sent.get(source, []) if isinstance(sig := from_wire(doc), Signal)]
 
 
 Store = MutableMapping[str, Any]
@@ -119,37 +156,47 @@ class CustomerPillars:
 
     def apply(self, customer: str, summary: Summary) -> tuple[list[Signal], Writes]:
         """Every pillar's signals for one summary, and the states to store once they are sent
-        (streams/agents/customers.py: send, then store)."""
+        (streams/agents/customers.py: send, then store). A summary a pillar applied already
+        (a replay) sends again what it sent the first time, from the outbox."""
         source = summary_id(summary)
         out: list[Signal] = []
         writes = Writes()
         for pillar in self.pillars.values():
             table = self.tables[pillar.name]
-            state, seen = split_seen(table.get(customer))
+            state, seen, sent = split_stored(table.get(customer))
             if source and source in seen:
-                continue  # a summary processed before a crash or a partition move
+                out += from_outbox(sent, source)  # processed before a crash or a move
+                continue
             state, signals = pillar.signals(state, summary, self.config)
             self.watermarks[pillar.name] = max(self.watermarks[pillar.name], summary.ts)
-            writes.add(table, customer, with_seen(state, seen, source))
-            out += identified(signals, source)
+            signals = identified(signals, source)
+            box = outbox(sent, source, signals) if source else sent
+            writes.add(table, customer, with_seen(state, seen, source, box))
+            out += signals
         return out, writes
 
     def sweep(self, request: SweepRequest) -> tuple[list[Signal], Writes]:
         """The signals of one sweep request, and the state to store once they are sent. The
-        signals carry ids from the request, so a replayed request (the same pillar, customer
-        and watermark, on the same stored state) sends signals the buckets count once."""
+        signals carry ids from the request; a replayed request whose signals are in the
+        outbox sends them again, one that changed nothing sends nothing."""
         self.pending.discard((request.pillar, request.customer_id))
         writes = Writes()
         pillar = self.pillars.get(request.pillar)
         if pillar is None or pillar.sweep is None:
             return [], writes
         table = self.tables[pillar.name]
-        state, seen = split_seen(table.get(request.customer_id))
+        state, seen, sent = split_stored(table.get(request.customer_id))
         if state is None:
             return [], writes
+        source = sweep_id(request)
+        if source in sent:
+            return from_outbox(sent, source), writes
         state, signals = pillar.sweep(state, request.watermark, self.config)
-        writes.add(table, request.customer_id, with_seen(state, seen, ""))
-        return identified(signals, sweep_id(request)), writes
+        signals = identified(signals, source)
+        writes.add(
+            table, request.customer_id, with_seen(state, seen, "", outbox(sent, source, signals))
+        )
+        return signals, writes
 
     def due(self) -> Iterator[SweepRequest]:
         """Sweep requests to send now (each at most once until it has been applied)."""

@@ -21,7 +21,13 @@ from faust.types import EventT, StreamT
 
 from pillarwatch.models.config import Config
 from pillarwatch.models.contact import Summary
-from pillarwatch.models.journeys import JourneyState, add_contact, deltas, from_summary
+from pillarwatch.models.journeys import (
+    JourneyState,
+    add_contact,
+    deltas,
+    from_summary,
+    resend,
+)
 from pillarwatch.models.pillars import Pillar, Signal, signal_pillars
 from pillarwatch.models.summaries import (
     SweepRequest,
@@ -68,6 +74,9 @@ def journey_corrections(
     found = journeys.get(summary.customer_id)
     state = JourneyState.from_dict(found) if found is not None else None
     contact = from_summary(summary, window)
+    again = resend(state, contact.contact_id)
+    if again is not None:
+        return None, list(again)  # a replay: what it sent the first time, same ids
     state, corrections = add_contact(state, contact)
     if not corrections:
         return None, []
@@ -99,11 +108,12 @@ def install(app: PillarwatchApp) -> None:
             return
         customer = item.customer_id
         assert customer  # the measures agent re-keys only these
-        # Send, then store: a worker stopped between the two has stored nothing, so the
-        # replay (the event is not acked, streams/acks.py) computes and sends the same
-        # corrections and signals again, with the same ids, and the buckets count them once.
-        # Stored first, the replay would find the contact there and send nothing: the sends
-        # that were cut off would be lost.
+        # Send, then store; and a replay sends again. A worker stopped between the two has
+        # stored nothing: the replay (the event is not acked, streams/acks.py) computes and
+        # sends the same corrections and signals, with the same ids. A worker killed after it
+        # stored can have its state on the changelog and some sends not (the producer sends
+        # partitions in no fixed order): the replay finds the contact and sends again what
+        # the state says it sent (`resend`, the pillars' outbox). The buckets count an id once.
         journey, corrections = journey_corrections(journeys, item, config)
         await send(corrections)
         if journey is not None:

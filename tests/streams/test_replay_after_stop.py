@@ -11,7 +11,10 @@ guards, each tested here:
 1. `handle_each` acks an event only when its agent finished it (streams/acks.py);
 2. the customers agent sends a journey's corrections and a pillar's signals before it stores
    the state they came from, so a replay computes and sends them again;
-3. those corrections carry ids, and the minute and hour buckets count each once.
+3. those corrections carry ids, and the minute and hour buckets count each once;
+4. a replay that finds its state stored already (a SIGKILL after the state reached the
+   changelog and before every send did) sends again what the first time sent: the journey's
+   `caused` corrections and the pillars' outbox.
 """
 
 from __future__ import annotations
@@ -24,7 +27,16 @@ from unittest import mock
 
 import pytest
 
-from pillarwatch.models.journeys import JourneyDelta, delta_ident
+from pillarwatch.models.journeys import (
+    JourneyContact,
+    JourneyDelta,
+    JourneyState,
+    add_contact,
+    delta_ident,
+    deltas,
+    resend,
+)
+from pillarwatch.models.pillars import Signal
 from pillarwatch.models.summaries import from_wire
 from pillarwatch.models.windows import RETAIN_MINUTES
 from pillarwatch.streams.acks import handle_each
@@ -140,6 +152,48 @@ def test_a_send_cut_off_stores_nothing_and_the_replay_sends_the_same_ids() -> No
     assert [c["contact_id"] for c in stored["contacts"]] == ["a", "b"]
     assert [(d.ident, d.delta) for d in sent] == [(d.ident, d.delta) for d in expected]
     assert all(d.ident for d in sent) and len({d.ident for d in sent}) == len(sent)
+
+
+def test_a_replay_after_the_state_was_stored_sends_the_first_sends_again() -> None:
+    """SIGKILL: the state reached the changelog, some sends did not (the producer sends a
+    batch per partition at a time, so partitions arrive in no fixed order). The replay finds
+    the contact stored and sends again what its arrival sent: corrections and signals."""
+    first = summary(0, customer_id="cust-8", contact_id="a", agent_id="ann", resolved=True)
+    # Arrives second but started first: its arrival corrects `first` (now a repeat of it).
+    earlier = summary(-900, customer_id="cust-8", contact_id="b", start=T0 - 2400, resolved=True)
+
+    async def go() -> tuple[list[Any], list[Any]]:
+        async with AgentHarness() as h:
+            await h.feed_items("customers", [first, earlier])
+            sent = list(h.sent)
+            h.sent.clear()
+            h.restart("customers")
+            await h.feed_items("customers", [earlier])  # the replay, its state there already
+            return sent, list(h.sent)
+
+    sent, again = asyncio.run(go())
+    items = [from_wire(s.value) for s in sent]
+    corrections = [d for d in items if isinstance(d, JourneyDelta)]
+    caused = [d for d in corrections if d.ident in {delta_ident("b", "a"), delta_ident("b", "b")}]
+    assert len(caused) == 2, "earlier's arrival corrects both contacts"
+    resent = [from_wire(s.value) for s in again]
+    assert [d for d in resent if isinstance(d, JourneyDelta)] == caused
+    signals = [i for i in items if isinstance(i, Signal) and i.ident and "b@" in i.ident]
+    assert signals and [i for i in resent if isinstance(i, Signal)] == signals
+
+
+def test_resend_gives_what_a_contacts_arrival_sent_and_none_for_a_new_contact() -> None:
+    state = None
+    sent: dict[str, list[JourneyDelta]] = {}
+    for cid, start in (("a", T0), ("b", T0 - 600), ("c", T0 + 600)):
+        contact = JourneyContact(cid, "billing", "voice", start, start + 300, 5.0, True, 86400.0)
+        state, corrections = add_contact(state, contact)
+        sent[cid] = deltas(corrections, cid)
+    for cid in "abc":
+        assert resend(state, cid) == sent[cid]
+    assert resend(state, "d") is None
+    assert resend(None, "a") is None
+    assert JourneyState.from_dict(state.to_dict()) == state  # kept through the changelog
 
 
 # 3. the buckets count a correction once -----------------------------------------------------
