@@ -33,13 +33,19 @@ def message(channel: SlowChannel, n: int) -> Any:
     return SimpleNamespace(message=SimpleNamespace(channel=channel), n=n)
 
 
-async def flush_then_stop(kind: type[ProducerBuffer]) -> tuple[list[int], list[int]]:
+async def started_with_three(kind: type[ProducerBuffer]) -> tuple[ProducerBuffer, SlowChannel]:
+    """A running buffer of `kind` holding writes 0, 1 and 2."""
     buffer = kind()
     buffer.app = SimpleNamespace(conf=SimpleNamespace(producer_threaded=False))  # type: ignore[assignment]
     channel = SlowChannel()
     await buffer.start()
     for n in range(3):
         buffer.put(message(channel, n))
+    return buffer, channel
+
+
+async def flush_then_stop(kind: type[ProducerBuffer]) -> tuple[list[int], list[int]]:
+    buffer, channel = await started_with_three(kind)
     await buffer.flush()  # what Consumer.commit does before it commits offsets
     at_commit = list(channel.published)
     for n in range(3, 6):
@@ -64,12 +70,7 @@ def test_the_workers_flush_returns_when_every_write_is_handed_over() -> None:
 
 async def flush_while_writes_keep_coming() -> tuple[list[int], int]:
     """A flush on a busy worker: agents keep putting writes while the commit flushes."""
-    buffer = DrainingBuffer()
-    buffer.app = SimpleNamespace(conf=SimpleNamespace(producer_threaded=False))  # type: ignore[assignment]
-    channel = SlowChannel()
-    await buffer.start()
-    for n in range(3):
-        buffer.put(message(channel, n))
+    buffer, channel = await started_with_three(DrainingBuffer)
 
     async def agents() -> None:
         for n in range(3, 100):
