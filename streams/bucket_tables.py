@@ -174,8 +174,19 @@ def item_id(item: Item) -> str | None:
 
 
 def already_applied(row: dict[str, Any], offset: int, ident: str | None) -> bool:
-    """True if this bucket row already holds the item at source `offset` with id `ident`."""
-    return offset <= row["offset"] or (ident is not None and ident in row["seen"])
+    """True if this bucket row already holds the item at source `offset` with id `ident`.
+
+    An item with an id is judged by its id alone. Around a rebalance Faust can hand on a
+    partition's messages out of order (it resumes the flow before it seeks to the committed
+    offset, so messages from the old position come first and the refetched earlier ones
+    after: streams/transport.py `DeliverEveryOffset`), and an offset check then took an
+    earlier message that a later one had overtaken for a redelivery, and skipped it (the
+    two-worker fail-over lost an answered contact's outcome so). Only an item without an id
+    (from a first hop of an earlier version) falls back to its offset.
+    """
+    if ident is not None:
+        return bool(ident in row["seen"])
+    return bool(offset <= row["offset"])
 
 
 def add(buckets: Store, item: Item, offset: int = -1) -> bool:
@@ -201,7 +212,7 @@ def add(buckets: Store, item: Item, offset: int = -1) -> bool:
     sums = row["sums"]
     for index, amount in increments(item):
         sums[index] += amount
-    row["offset"] = float(offset)
+    row["offset"] = max(row["offset"], float(offset))
     if ident is not None:
         row["seen"].append(ident)
     buckets[key] = row  # one write: sums and the ids that made them stay together
@@ -231,7 +242,7 @@ def add_signal(buckets: Store, item: Signal, offset: int = -1) -> bool:
     sums = row["sums"]
     for name, amount in item.values.items():
         sums[name] = sums.get(name, 0.0) + amount
-    row["offset"] = float(offset)
+    row["offset"] = max(row["offset"], float(offset))
     if item.ident is not None:
         row["seen"].append(item.ident)
     buckets[key] = row  # one write, as in `add`
@@ -253,8 +264,8 @@ def add_journey_delta(
     if not _too_late(buckets, item.queue, item.channel, minute_of(item.ts)):
         if not add(buckets, item, offset):
             return False
-        return _add_hour(buckets, item, offset, retain_hours, late_ident=None)
-    return _add_hour(buckets, item, offset, retain_hours, late_ident=item.ident)
+        return _add_hour(buckets, item, offset, retain_hours, late=False)
+    return _add_hour(buckets, item, offset, retain_hours, late=True)
 
 
 def hour_row(stored: Any) -> dict[str, Any]:
@@ -266,9 +277,13 @@ def hour_row(stored: Any) -> dict[str, Any]:
 
 
 def _add_hour(
-    buckets: Store, item: JourneyDelta, offset: int, retain_hours: int, late_ident: str | None
+    buckets: Store, item: JourneyDelta, offset: int, retain_hours: int, late: bool
 ) -> bool:
-    """Keep first-contact resolution per hour until the repeat window has closed on it."""
+    """Keep first-contact resolution per hour until the repeat window has closed on it.
+
+    `late`: the correction's minute is gone, so the hour row itself must tell whether it
+    counted it (by id, as `already_applied`; by offset for one without). Otherwise the minute
+    bucket just counted it for the first time, and so does the hour."""
     eligible = item.delta.get("fcr_eligible", 0.0)
     resolved = item.delta.get("fcr_resolved", 0.0)
     if not eligible and not resolved:
@@ -284,13 +299,15 @@ def _add_hour(
                 del buckets[old_key]
     else:
         row = hour_row(stored)
-        if offset <= row["offset"] or (late_ident is not None and late_ident in row["late"]):
+        if late and (
+            item.ident in row["late"] if item.ident is not None else offset <= row["offset"]
+        ):
             return False
     row["pair"][0] += eligible
     row["pair"][1] += resolved
-    row["offset"] = float(offset)
-    if late_ident is not None:
-        row["late"].append(late_ident)
+    row["offset"] = max(row["offset"], float(offset))
+    if late and item.ident is not None:
+        row["late"].append(item.ident)
     buckets[key] = row
     return True
 

@@ -61,11 +61,14 @@ def test_a_re_emitted_outcome_is_not_counted_again() -> None:
     assert asyncio.run(go()) == 2
 
 
-def test_already_applied_reads_offset_and_ids() -> None:
+def test_already_applied_reads_ids_and_offsets_only_without_an_id() -> None:
     row = {"sums": [0.0] * WIDTH, "offset": 41.0, "seen": ["o:c1"]}
-    assert already_applied(row, 41, None) and already_applied(row, 3, "o:c9")
-    assert already_applied(row, 50, "o:c1")
+    assert already_applied(row, 50, "o:c1")  # the id, whatever the offset
+    assert already_applied(row, 41, None) and already_applied(row, 3, None)
     assert not already_applied(row, 42, "s:c1") and not already_applied(row, 42, None)
+    # An earlier message overtaken by a later one around a rebalance (Faust hands on the old
+    # position first) is counted: its id is new, though its offset is below the row's.
+    assert not already_applied(row, 3, "o:c9")
 
 
 def test_bucket_keys_decode_to_what_encoded_them() -> None:

@@ -244,3 +244,20 @@ def test_correction_ids_name_cause_and_corrected_and_hold_no_contact_id() -> Non
     assert ident == delta_ident("contact-123", "contact-456")
     assert ident != delta_ident("contact-456", "contact-123")
     assert ident.startswith("j:") and "contact" not in ident
+
+
+def test_an_earlier_message_that_arrives_after_a_later_one_is_still_counted() -> None:
+    """Around a rebalance Faust hands on messages from the old position before it seeks back
+    to the committed offset: a partition's later messages can come before its earlier ones.
+    An item with an id is judged by its id, not by the row's newest offset."""
+    store: dict[str, Any] = {}
+    later = correction(delta_ident("b", "b"))
+    earlier = correction(delta_ident("a", "a"))
+    assert add_journey_delta(store, later, offset=60, retain_hours=3)
+    assert add_journey_delta(store, earlier, offset=40, retain_hours=3)  # overtaken, not seen
+    assert not add_journey_delta(store, earlier, offset=40, retain_hours=3)  # now seen
+    assert not add_journey_delta(store, replace(later, ident=None), offset=50, retain_hours=3)
+    rows = read_rows(store, str)
+    assert rows.hours[("billing", "voice")] == {int((T0 + 30) // 3600): [2.0, 2.0]}
+    row = store[MinuteKey("billing", "voice", int((T0 + 30) // 60)).encode()]
+    assert row["offset"] == 60.0  # the newest offset stays the newest, for items without ids
