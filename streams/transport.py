@@ -18,7 +18,7 @@ from typing import Any
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.transport.producer import ProducerBuffer
 
-__all__ = ["FETCH_MAX_WAIT_MS", "DeliverEveryOffset", "DrainingBuffer", "Producer", "Transport"]
+__all__ = ["FETCH_MAX_WAIT_MS", "DrainingBuffer", "Producer", "Transport"]
 
 #: How long the broker may hold the worker's fetch when no data is there. Each hop's latency
 #: on a broker that always waits this long is up to this much (half of it on average).
@@ -33,37 +33,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return consumer
 
 
-class DeliverEveryOffset(dict[Any, Any]):
-    """Faust's `Consumer._read_offset` (the newest offset its fetch loop handed on, per
-    partition) that never makes the fetch loop drop a message.
-
-    The fetch loop drops a message whose offset is below the partition's read offset
-    ("DROPPED MESSAGE ROFF", a debug line), to skip what it handed on already. After a
-    rebalance Faust's recovery resumes the flow before it seeks the stream partitions to their
-    committed offsets (faust/tables/recovery.py, when there is no changelog to restore), so
-    messages fetched from the old position are handed on while the seek runs, and the read
-    offset they set lands after the seek's: the refetched messages from the committed offset
-    on were dropped, and never processed. The two-worker SIGTERM fail-over lost contacts so
-    (its worker log, with DEVLOG=1: `DROPPED MESSAGE ROFF 134: k=b'cust-...'`, the re-keyed
-    summary whose journey was missing; docs/reliability.md).
-
-    Reading it gives None, so every fetched message is handed on: a message handed on twice
-    is processed twice, which every agent here handles (bucket rows dedupe by offset and id,
-    the first hop and the customers agent by contact). The same None turns off the fetch
-    loop's gap tracking (offsets missing from a fetch, counted as acked), which only a topic
-    with offsets that carry no message needs: a compacted input or one written by a
-    transactional producer (its commit markers). pillarwatch's input topics are neither.
-    """
-
-    def __getitem__(self, tp: Any) -> None:
-        return None
-
-
 class Consumer(faust_aiokafka.Consumer):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._read_offset = DeliverEveryOffset()
-
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
@@ -135,8 +105,8 @@ class Producer(faust_aiokafka.Producer):
 
 
 class Transport(faust_aiokafka.Transport):
-    """Faust's aiokafka transport: its consumer with FETCH_MAX_WAIT_MS and a read offset that
-    drops nothing (`DeliverEveryOffset`), its producer with a `DrainingBuffer`."""
+    """Faust's aiokafka transport: its consumer with FETCH_MAX_WAIT_MS, its producer with a
+    `DrainingBuffer`."""
 
     Consumer = Consumer
     Producer = Producer

@@ -39,20 +39,3 @@ def test_the_backtest_worker_fetches_with_its_shorter_wait(monkeypatch: Any) -> 
         return app.consumer._new_consumer_thread()._create_worker_consumer(app.transport)
 
     assert asyncio.run(build())._fetch_max_wait_ms == FETCH_WAIT_MS < 100
-
-
-def test_the_worker_consumer_hands_on_every_fetched_offset() -> None:
-    # Faust's fetch loop drops a message below the partition's read offset; after a
-    # rebalance that offset could land past the seek to the committed offset, and the
-    # refetched messages were dropped unprocessed (docs/reliability.md).
-    app = create_app(Settings(broker="kafka://127.0.0.1:9"))
-    read_offset = app.consumer._read_offset
-    assert isinstance(read_offset, transport.DeliverEveryOffset)
-    tp = ("pw-summaries-by-customer", 1)
-    read_offset[tp] = 136  # the fetch loop's write, after the seek to 133
-    read_offset.update({tp: 133})  # perform_seek's
-    read_offset[tp] = 136
-    r_offset = read_offset[tp]  # what the fetch loop compares each offset with
-    assert all(r_offset is None or offset >= r_offset for offset in (133, 134, 135))
-    assert tp in read_offset  # the driver and the revocation still find and drop it
-    del read_offset[tp]
