@@ -178,11 +178,10 @@ def already_applied(row: dict[str, Any], offset: int, ident: str | None) -> bool
 
     An item with an id is judged by its id alone. Around a rebalance Faust can hand on a
     partition's messages out of order (it resumes the flow before it seeks to the committed
-    offset, so messages from the old position come first and the refetched earlier ones
-    after: streams/transport.py `DeliverEveryOffset`), and an offset check then took an
-    earlier message that a later one had overtaken for a redelivery, and skipped it (the
-    two-worker fail-over lost an answered contact's outcome so). Only an item without an id
-    (from a first hop of an earlier version) falls back to its offset.
+    offset, so messages from the old position can come before earlier ones:
+    docs/reliability.md), and an offset check then took an earlier message that a later one
+    had overtaken for a redelivery, and skipped it. Only an item without an id (from a first
+    hop of an earlier version) falls back to its offset.
     """
     if ident is not None:
         return bool(ident in row["seen"])
