@@ -82,7 +82,9 @@ def worker_env(broker: EmbeddedBroker, tmp: Path, name: str, **extra: str) -> di
         PILLARWATCH_WEB_PORT=str(free_port()),
         PILLARWATCH_DATA_DIR=str(tmp / f"data-{name}"),
         PILLARWATCH_PARTITIONS="4",
-        PILLARWATCH_LOG_LEVEL="warning",
+        # PILLARWATCH_TEST_WORKER_LOG_LEVEL=info (with DEVLOG=1 for Faust's own dev lines)
+        # when a fault test needs the workers' story: docs/reliability.md, "Debugging".
+        PILLARWATCH_LOG_LEVEL=os.environ.get("PILLARWATCH_TEST_WORKER_LOG_LEVEL", "warning"),
     )
     env.update(extra)
     return env
