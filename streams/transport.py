@@ -18,8 +18,6 @@ from typing import Any
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.transport.producer import ProducerBuffer
 
-from pillarwatch.streams.consumer import SeekGuardConsumer
-
 __all__ = ["FETCH_MAX_WAIT_MS", "DrainingBuffer", "Producer", "Transport"]
 
 #: How long the broker may hold the worker's fetch when no data is there. Each hop's latency
@@ -35,9 +33,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return consumer
 
 
-class Consumer(SeekGuardConsumer):
-    """The worker's consumer: the seek guard (streams/consumer.py), the short fetch wait."""
-
+class Consumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
