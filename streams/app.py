@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import faust
+from mode.utils.objects import cached_property
 from prometheus_client import CollectorRegistry
 
 from pillarwatch.streams.agents import install_all
 from pillarwatch.streams.clock import StreamClock
+from pillarwatch.streams.flow_control import ResumeOnceFlowControl
 from pillarwatch.streams.metrics import Metrics, ScrapeCollector, partition_gauges
 from pillarwatch.streams.readiness import install_readiness
 from pillarwatch.streams.rocksdb_options import table_options
@@ -39,6 +41,12 @@ class PillarwatchApp(faust.App):
         if type(chosen) is Transport.__base__:
             return Transport(self.conf.broker_consumer, self)
         return chosen
+
+    @cached_property
+    def flow_control(self) -> ResumeOnceFlowControl:
+        """Faust's flow control, whose resume does not clear the agents' buffers while the
+        flow runs (streams/flow_control.py: recovery's last resume dropped messages)."""
+        return ResumeOnceFlowControl(loop=self.loop)
 
     def Table(self, name: str, **kwargs: Any) -> Any:
         """Faust's Table, with RocksDB options sized for a container (ignored in memory)."""
