@@ -15,25 +15,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import orjson
-
 from pillarwatch.streams.testing import AgentHarness
+from tests.support.items import queued_record
 
-T0 = 1_772_445_600
 EVENTS = 20
-
-
-def queued(n: int) -> tuple[bytes, bytes]:
-    cid = f"c{n}"
-    doc = {
-        "event_id": f"e{n}",
-        "type": "contact.queued",
-        "ts": T0 + n,
-        "contact_id": cid,
-        "channel": "voice",
-        "queue": "billing",
-    }
-    return cid.encode(), orjson.dumps(doc)
 
 
 async def clear_after(steps: int) -> dict[str, Any]:
@@ -44,7 +29,7 @@ async def clear_after(steps: int) -> dict[str, Any]:
         wrapper = await h._stack.enter_async_context(agent.test_context())
         events = []
         for n in range(EVENTS):
-            key, value = queued(n)
+            key, value = queued_record(n)
             events.append(await wrapper.put(key=key, value=value, partition=0, wait=False))
         for _ in range(steps):
             await asyncio.sleep(0)
@@ -62,7 +47,7 @@ async def clear_after(steps: int) -> dict[str, Any]:
         counted = h.metric("pillarwatch_events_total", type="contact.queued") or 0.0
         # The agent goes on once the flow resumes (after a rebalance).
         h.app.flow_control.resume()
-        key, value = queued(EVENTS)
+        key, value = queued_record(EVENTS)
         await wrapper.put(key=key, value=value, partition=0)
         after = h.metric("pillarwatch_events_total", type="contact.queued") or 0.0
         return {"taken": len(taken), "held": len(held), "counted": counted, "after": after}

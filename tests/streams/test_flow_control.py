@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 
-import orjson
 from mode.utils.queues import FlowControlEvent, FlowControlQueue
 
 from pillarwatch.streams.flow_control import ResumeOnceFlowControl
 from pillarwatch.streams.testing import AgentHarness
+from tests.support.items import queued_record
 
-T0 = 1_772_445_600
 EVENTS = 20
 
 
@@ -52,19 +51,6 @@ def test_resume_after_a_suspend_clears_the_buffers() -> None:
     assert queue.qsize() == 0
 
 
-def queued(n: int) -> tuple[bytes, bytes]:
-    cid = f"c{n}"
-    doc = {
-        "event_id": f"e{n}",
-        "type": "contact.queued",
-        "ts": T0 + n,
-        "contact_id": cid,
-        "channel": "voice",
-        "queue": "billing",
-    }
-    return cid.encode(), orjson.dumps(doc)
-
-
 async def resume_with_events_buffered() -> float | None:
     """Buffer EVENTS events in the first hop, resume the running flow (the end of Faust's
     recovery), then put one more; how many the first hop counted."""
@@ -73,11 +59,11 @@ async def resume_with_events_buffered() -> float | None:
         agent = h.app.agents["contacts"]
         wrapper = await h._stack.enter_async_context(agent.test_context())
         for n in range(EVENTS):
-            key, value = queued(n)
+            key, value = queued_record(n)
             await wrapper.put(key=key, value=value, partition=0, wait=False)
         assert wrapper.stream().channel.queue.qsize() > 0
         h.app.flow_control.resume()
-        key, value = queued(EVENTS)
+        key, value = queued_record(EVENTS)
         await wrapper.put(key=key, value=value, partition=0)
         for _ in range(100):
             if h.metric("pillarwatch_events_total", type="contact.queued") == EVENTS + 1:

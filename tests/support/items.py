@@ -1,12 +1,29 @@
-"""Builders for the wire items agent tests feed: a summary with defaults, queue volume."""
+"""Builders for the wire items agent tests feed: a summary with defaults, queue volume, a
+raw `contact.queued` record for the first hop."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from pillarwatch.models.contact import Outcome, Summary
 
 T0 = 1_772_445_600.0  # 2026-03-02 10:00 UTC, a minute boundary
+
+
+def queued_record(n: int) -> tuple[bytes, bytes]:
+    """Key and value of contact `c<n>`'s `contact.queued` event, n seconds after T0."""
+    cid = f"c{n}"
+    doc = {
+        "event_id": f"e{n}",
+        "type": "contact.queued",
+        "ts": int(T0) + n,
+        "contact_id": cid,
+        "channel": "voice",
+        "queue": "billing",
+    }
+    return cid.encode(), orjson.dumps(doc)
 
 
 def summary(dt: float = 0.0, **fields: Any) -> Summary:
