@@ -30,7 +30,7 @@ from pillarwatch.backtest.prometheus import (
     load_rules,
     serving,
 )
-from pillarwatch.backtest.record import BacktestError, record, recorded
+from pillarwatch.backtest.record import MAX_STRETCH_STEPS, BacktestError, record, recorded
 
 __all__ = ["main"]
 
@@ -60,7 +60,14 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="replay N stretches of the period side by side (faster; see docs/alerting.md)",
     )
-    p.add_argument("--warmup", default="2h", help="events fed before each stretch (--parallel)")
+    p.add_argument(
+        "--stretch-steps",
+        type=int,
+        default=MAX_STRETCH_STEPS,
+        help=f"cut the period into stretches of at most N steps, each replayed on its own "
+        f"broker (default {MAX_STRETCH_STEPS}; 0: no limit, one stretch per --parallel)",
+    )
+    p.add_argument("--warmup", default="2h", help="events fed before each stretch")
     p.add_argument("--no-report", action="store_true", help="skip the PNG reports")
     p.add_argument(
         "--report-from",
@@ -99,6 +106,8 @@ def _check(args: argparse.Namespace) -> tuple[list[Path], float]:
         raise BacktestError("--step: at least 1s")
     if args.parallel < 1:
         raise BacktestError("--parallel: at least 1")
+    if args.stretch_steps < 0:
+        raise BacktestError("--stretch-steps: 0 (no limit) or more")
     try:
         duration_seconds(args.warmup)
     except ValueError as exc:
@@ -205,6 +214,7 @@ def run(args: argparse.Namespace) -> int:
             parallel=args.parallel,
             warmup=duration_seconds(args.warmup),
             progress=True,
+            max_steps=args.stretch_steps,
         )
         print(
             f"recorded {rec.events} events, {iso(rec.start)} .. {iso(rec.end)}: {rec.steps} "

@@ -30,6 +30,8 @@ from pathlib import Path
 import aiohttp
 import orjson
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 
 from pillarwatch.backtest.openmetrics import OpenMetricsWriter, write_openmetrics
 from pillarwatch.broker import EmbeddedBroker, free_port
@@ -38,7 +40,18 @@ from pillarwatch.scrape import fetch
 from pillarwatch.streams.settings import Settings
 from pillarwatch.streams.topics import bootstrap_servers, ensure_topics
 
-__all__ = ["Recording", "load_events", "record", "recorded"]
+__all__ = [
+    "MAX_STRETCH_STEPS",
+    "Event",
+    "Recording",
+    "load_events",
+    "record",
+    "recorded",
+    "stretches",
+]
+
+
+_partitioner = DefaultPartitioner()
 
 
 class BacktestError(RuntimeError):
@@ -60,6 +73,11 @@ class Recording:
 
 
 Event = tuple[float, bytes | None, bytes]  # (event time, key, value)
+
+# The longest stretch one broker and worker replay (`stretches`). Measured on four simulated
+# weeks at 300 s steps (docs/alerting.md, "Speed"): 4,024 steps on one broker took 8.6 min,
+# the last quarter of its events half of that.
+MAX_STRETCH_STEPS = 2000
 
 
 def load_events(path: Path) -> list[Event]:
@@ -162,6 +180,33 @@ async def _step_scrape(session: aiohttp.ClientSession, url: str, sent: int) -> t
         progress = now
 
 
+async def _send_step(
+    producer: AIOKafkaProducer, topic: str, partitions: list[int], step: list[Event]
+) -> None:
+    """A step's events as one record batch per partition (more only when one is full), each
+    partition chosen as the producer's default partitioner would (by key).
+
+    The embedded broker keeps every batch as an object and lists a partition's objects on
+    every fetch that returns data; past about 4,000 batches in a partition a fetch takes
+    hundreds of milliseconds, past 10,000 tens of seconds (docs/alerting.md, "Speed"). One
+    batch per step instead of one per event keeps a replay's partitions small. The batches
+    are not awaited to delivery: the worker's count of input messages read, not the broker's
+    acknowledgement, says when the step has arrived.
+    """
+    batches: dict[int, BatchBuilder] = {}
+    for _, key, value in step:
+        partition = _partitioner(key, partitions, partitions)
+        batch = batches.get(partition)
+        if batch is None:
+            batch = batches[partition] = producer.create_batch()
+        if batch.append(key=key, value=value, timestamp=None) is None:
+            await producer.send_batch(batch, topic, partition=partition)
+            batch = batches[partition] = producer.create_batch()
+            batch.append(key=key, value=value, timestamp=None)
+    for partition, batch in batches.items():
+        await producer.send_batch(batch, topic, partition=partition)
+
+
 async def _feed(
     settings: Settings,
     events: list[Event],
@@ -181,6 +226,7 @@ async def _feed(
         bootstrap_servers=bootstrap_servers(settings.broker), linger_ms=0, acks=1
     )
     await producer.start()
+    partitions = sorted(await producer.partitions_for(settings.topic))
     sent = unsettled = 0
     spool = ThreadPoolExecutor(1)  # one thread: the spool files are written in step order
     loop = asyncio.get_running_loop()
@@ -191,12 +237,9 @@ async def _feed(
             for t in grid:
                 if stop.is_set():
                     raise BacktestError("interrupted")
-                while sent < len(events) and events[sent][0] <= t:
-                    _, key, value = events[sent]
-                    # Not awaited to delivery: the worker's count of input messages read,
-                    # not the broker's acknowledgement, says when the step has arrived.
-                    await producer.send(settings.topic, value, key=key)
-                    sent += 1
+                end = bisect.bisect_right(events, t, lo=sent, key=lambda e: e[0])
+                await _send_step(producer, settings.topic, partitions, events[sent:end])
+                sent = end
                 text, settled = await _step_scrape(session, url, sent)
                 unsettled += not settled
                 if written is not None:
@@ -228,6 +271,17 @@ def _chunk(
     return writer, unsettled
 
 
+def stretches(grid: list[float], parallel: int, max_steps: int) -> list[list[float]]:
+    """The grid cut into `parallel` stretches of equal length, or more, so that none has more
+    than `max_steps` steps (0: no limit). The embedded broker slows down as a partition's
+    batches pile up (`_send_step`), so a replay must not run too long on one broker."""
+    count = max(1, min(parallel, len(grid)))
+    if max_steps > 0:
+        count = max(count, -(-len(grid) // max_steps))
+    size = -(-len(grid) // count)
+    return [grid[i : i + size] for i in range(0, len(grid), size)]
+
+
 def record(
     events_path: Path,
     out: Path,
@@ -236,13 +290,15 @@ def record(
     parallel: int = 1,
     warmup: float = 7200.0,
     progress: bool = False,
+    max_steps: int = MAX_STRETCH_STEPS,
 ) -> Recording:
     """Feed `events_path` through fresh brokers and workers; the OpenMetrics file at `out`.
 
-    parallel=1: one worker sees the whole period (exact). parallel=N: the period is cut into
-    N stretches replayed side by side, each worker fed from `warmup` seconds before its
-    stretch; figures that look back further than the warm-up (repeat contacts, first-contact
-    resolution, journeys) start short at each cut.
+    The period is cut into stretches (`stretches`), `parallel` of them replayed side by side,
+    each on its own broker and worker fed from `warmup` seconds before its stretch. One
+    stretch (parallel=1 and max_steps=0, or a short period) is exact; with more, figures that
+    look back further than the warm-up (repeat contacts, first-contact resolution, journeys)
+    start short at each cut.
     """
     events = load_events(events_path)
     first, last = events[0][0], events[-1][0]
@@ -250,9 +306,8 @@ def record(
     grid = [start + i * step for i in range(int((last - start) // step) + 1)]
     if not grid:
         raise BacktestError(f"{events_path}: the events span less than one step ({step:g} s)")
-    parallel = max(1, min(parallel, len(grid)))
-    size = -(-len(grid) // parallel)
-    chunks = [grid[i : i + size] for i in range(0, len(grid), size)]
+    chunks = stretches(grid, parallel, max_steps)
+    parallel = min(parallel, len(chunks))
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="pillarwatch-backtest-") as tmp:
         dirs = [Path(tmp) / f"chunk-{n}" for n in range(len(chunks))]
@@ -260,14 +315,14 @@ def record(
             d.mkdir()
         if progress:
             print(
-                f"feeding {len(events)} events over {len(grid)} steps "
-                f"({len(chunks)} worker(s) side by side)",
+                f"feeding {len(events)} events over {len(grid)} steps: {len(chunks)} "
+                f"stretch(es) of at most {len(chunks[0])} steps, {parallel} side by side",
                 flush=True,
             )
         # Ctrl-C reaches this thread only: it tells the replays to stop at their next step,
         # and each stops its worker and broker on the way out.
         stop = threading.Event()
-        pool = ThreadPoolExecutor(len(chunks))
+        pool = ThreadPoolExecutor(parallel)
         futures = [
             pool.submit(_chunk, events, chunk, warmup, d, config, stop)
             for chunk, d in zip(chunks, dirs, strict=True)

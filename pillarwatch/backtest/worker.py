@@ -5,6 +5,8 @@ replay paused at every step of event time needs.
   Faust's hard-coded 1.5 s). The embedded broker holds a fetch for its whole wait even when
   data arrives meanwhile: a live stream hardly notices, a replay paused at every step would
   wait up to that long per hop per step.
+- A producer linger of 5 ms, so that the messages a step sends to one partition share a
+  record batch (the embedded broker's fetches slow down with the batches in a partition).
 - `GET /backtest/step?input=N`: once the worker has read N input messages and every message
   it sent to a topic it consumes itself (summaries, re-keyed topics) has been read and fully
   processed, answers with the `pillarwatch_*` families of its registry (what /metrics would
@@ -38,6 +40,10 @@ from pillarwatch.streams.topics import ensure_topics
 __all__ = ["FETCH_WAIT_MS", "FlowSensor", "PillarwatchFamilies", "main", "use_quick_fetches"]
 
 FETCH_WAIT_MS = 5
+# The worker's sends of one step (summaries, re-keyed messages) wait this long to share a
+# record batch: the embedded broker slows down with the batches a partition holds
+# (record.py, `_send_step`). It adds at most this much to each hop of a step.
+PRODUCER_LINGER_S = 0.005
 SETTLE_TIMEOUT = 10.0
 
 
@@ -120,7 +126,7 @@ def main() -> int:
     settings = Settings.from_env()
     asyncio.run(ensure_topics(settings))
     asyncio.set_event_loop(asyncio.new_event_loop())
-    app = create_app(settings)
+    app = create_app(settings, overrides={"producer_linger": PRODUCER_LINGER_S})
     sensor = FlowSensor()
     app.sensors.add(sensor)
     _install_step(app, sensor)

@@ -16,7 +16,7 @@ from pillarwatch.backtest.alerts import Firing, duration_seconds, firings_of
 from pillarwatch.backtest.compare import compare
 from pillarwatch.backtest.openmetrics import OpenMetricsWriter, write_openmetrics
 from pillarwatch.backtest.prometheus import load_rules, rule_layers
-from pillarwatch.backtest.record import BacktestError, load_events, recorded
+from pillarwatch.backtest.record import BacktestError, load_events, recorded, stretches
 from pillarwatch.backtest.report import split_comparison
 from pillarwatch.backtest.scenarios import WEEKDAY_SHARE, Collapse, WeeklySimulation
 from tests.unit.known_metrics import RULES_DIR
@@ -208,3 +208,23 @@ def test_report_span_draws_only_the_asked_part_of_the_period() -> None:
         report_span(start, end, end, None)
     with pytest.raises(BacktestError, match="--report-to: 'Sunday'"):
         event_time("Sunday", "--report-to")
+
+
+@pytest.mark.parametrize(
+    ("steps", "parallel", "max_steps", "sizes"),
+    [
+        (10, 1, 0, [10]),  # no limit: one stretch, exact
+        (10, 3, 0, [4, 4, 2]),
+        (4024, 1, 2000, [1342, 1342, 1340]),  # the limit cuts a long period...
+        (4024, 2, 2000, [1342, 1342, 1340]),  # ...whatever runs side by side
+        (1000, 4, 2000, [250, 250, 250, 250]),  # within the limit, one per replay
+        (3, 8, 2000, [1, 1, 1]),  # never an empty stretch
+    ],
+)
+def test_stretches_cut_the_period_so_no_replay_runs_too_long(
+    steps: int, parallel: int, max_steps: int, sizes: list[int]
+) -> None:
+    grid = [float(i) for i in range(steps)]
+    cut = stretches(grid, parallel, max_steps)
+    assert [len(c) for c in cut] == sizes
+    assert [t for c in cut for t in c] == grid
