@@ -74,10 +74,10 @@ class Recording:
 
 Event = tuple[float, bytes | None, bytes]  # (event time, key, value)
 
-# The longest stretch one broker and worker replay (`stretches`). Measured on four simulated
-# weeks at 300 s steps (docs/alerting.md, "Speed"): 4,024 steps on one broker took 8.6 min,
-# the last quarter of its events half of that.
-MAX_STRETCH_STEPS = 2000
+# The longest stretch one broker and worker replay (`stretches`). Measured on a simulated week
+# at 60 s steps (docs/alerting.md, "Speed"): stretches of 1,683 steps slowed to a crawl
+# before their end, stretches of 918 took about 2.5 minutes each, two side by side.
+MAX_STRETCH_STEPS = 1000
 
 
 def load_events(path: Path) -> list[Event]:
@@ -262,6 +262,8 @@ def _chunk(
     stop: threading.Event,
 ) -> tuple[OpenMetricsWriter, int]:
     """One stretch of the grid on its own broker and worker, fed from `warmup` before it."""
+    if stop.is_set():  # stopped while this stretch waited for its turn
+        raise BacktestError("interrupted")
     first = bisect.bisect_left(events, grid[0] - warmup, key=lambda e: e[0])
     last = bisect.bisect_right(events, grid[-1], key=lambda e: e[0])
     writer = OpenMetricsWriter(work / "spool")
@@ -333,7 +335,7 @@ def record(
             stop.set()
             raise
         finally:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True, cancel_futures=True)
         writers = [w for w, _ in done]
         write_openmetrics(writers, out)
     return Recording(
