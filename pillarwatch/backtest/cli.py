@@ -30,7 +30,13 @@ from pillarwatch.backtest.prometheus import (
     load_rules,
     serving,
 )
-from pillarwatch.backtest.record import MAX_STRETCH_STEPS, BacktestError, record, recorded
+from pillarwatch.backtest.record import (
+    MAX_STRETCH_EVENTS,
+    MAX_STRETCH_STEPS,
+    BacktestError,
+    record,
+    recorded,
+)
 
 __all__ = ["main"]
 
@@ -66,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
         default=MAX_STRETCH_STEPS,
         help=f"cut the period into stretches of at most N steps, each replayed on its own "
         f"broker (default {MAX_STRETCH_STEPS}; 0: no limit, one stretch per --parallel)",
+    )
+    p.add_argument(
+        "--stretch-events",
+        type=int,
+        default=MAX_STRETCH_EVENTS,
+        help=f"and of at most N events (default {MAX_STRETCH_EVENTS}; 0: no limit)",
     )
     p.add_argument("--warmup", default="2h", help="events fed before each stretch")
     p.add_argument("--no-report", action="store_true", help="skip the PNG reports")
@@ -108,6 +120,8 @@ def _check(args: argparse.Namespace) -> tuple[list[Path], float]:
         raise BacktestError("--parallel: at least 1")
     if args.stretch_steps < 0:
         raise BacktestError("--stretch-steps: 0 (no limit) or more")
+    if args.stretch_events < 0:
+        raise BacktestError("--stretch-events: 0 (no limit) or more")
     try:
         duration_seconds(args.warmup)
     except ValueError as exc:
@@ -215,6 +229,7 @@ def run(args: argparse.Namespace) -> int:
             warmup=duration_seconds(args.warmup),
             progress=True,
             max_steps=args.stretch_steps,
+            max_events=args.stretch_events,
         )
         print(
             f"recorded {rec.events} events, {iso(rec.start)} .. {iso(rec.end)}: {rec.steps} "

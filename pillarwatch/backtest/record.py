@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import itertools
+import math
 import os
 import subprocess
 import sys
@@ -41,6 +43,7 @@ from pillarwatch.streams.settings import Settings
 from pillarwatch.streams.topics import bootstrap_servers, ensure_topics
 
 __all__ = [
+    "MAX_STRETCH_EVENTS",
     "MAX_STRETCH_STEPS",
     "Event",
     "Recording",
@@ -78,6 +81,9 @@ Event = tuple[float, bytes | None, bytes]  # (event time, key, value)
 # at 60 s steps (docs/alerting.md, "Speed"): stretches of 1,683 steps slowed to a crawl
 # before their end, stretches of 918 took about 2.5 minutes each, two side by side.
 MAX_STRETCH_STEPS = 1000
+# The same for the events fed: a week at 300 s steps in stretches of about 82,000 events
+# slowed down again (docs/alerting.md, "Speed"); stretches of 22,500 at 60 s steps did not.
+MAX_STRETCH_EVENTS = 25_000
 
 
 def load_events(path: Path) -> list[Event]:
@@ -273,15 +279,44 @@ def _chunk(
     return writer, unsettled
 
 
-def stretches(grid: list[float], parallel: int, max_steps: int) -> list[list[float]]:
-    """The grid cut into `parallel` stretches of equal length, or more, so that none has more
-    than `max_steps` steps (0: no limit). The embedded broker slows down as a partition's
-    batches pile up (`_send_step`), so a replay must not run too long on one broker."""
-    count = max(1, min(parallel, len(grid)))
-    if max_steps > 0:
-        count = max(count, -(-len(grid) // max_steps))
-    size = -(-len(grid) // count)
-    return [grid[i : i + size] for i in range(0, len(grid), size)]
+def stretches(
+    grid: list[float],
+    parallel: int,
+    max_steps: int,
+    step_events: list[int] | None = None,
+    max_events: int = 0,
+) -> list[list[float]]:
+    """The grid cut into at least `parallel` stretches, and into more where one would have
+    more than `max_steps` steps or `max_events` events (`step_events`: the events each step
+    feeds; 0: no limit). The embedded broker slows down as a partition's batches pile up
+    (`_send_step`), and both the steps and the events make batches, so a replay must not run
+    too long on one broker. Cuts fall at equal shares of that budget, so the stretches run
+    about as long as each other; without limits, at equal numbers of steps."""
+    n = len(grid)
+    events = step_events if step_events is not None else [0] * n
+    cost = [
+        (1 / max_steps if max_steps > 0 else 0.0) + (e / max_events if max_events > 0 else 0.0)
+        for e in events
+    ]
+    if sum(cost) == 0:
+        cost = [1.0] * n
+    total = sum(cost)
+    needed = math.ceil(total - 1e-9) if max_steps > 0 or max_events > 0 else 1
+    count = max(1, min(n, max(parallel, needed)))
+    bounds, spent = [0], 0.0
+    for i, c in enumerate(cost[:-1]):
+        spent += c
+        if len(bounds) < count and spent >= total * len(bounds) / count:
+            bounds.append(i + 1)
+    bounds.append(n)
+    return [grid[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _step_events(events: list[Event], grid: list[float]) -> list[int]:
+    """How many events each step of the grid feeds (the first step: all up to it)."""
+    times = [e[0] for e in events]
+    ends = [bisect.bisect_right(times, t) for t in grid]
+    return [b - a for a, b in itertools.pairwise([0, *ends])]
 
 
 def record(
@@ -293,6 +328,7 @@ def record(
     warmup: float = 7200.0,
     progress: bool = False,
     max_steps: int = MAX_STRETCH_STEPS,
+    max_events: int = MAX_STRETCH_EVENTS,
 ) -> Recording:
     """Feed `events_path` through fresh brokers and workers; the OpenMetrics file at `out`.
 
@@ -308,7 +344,7 @@ def record(
     grid = [start + i * step for i in range(int((last - start) // step) + 1)]
     if not grid:
         raise BacktestError(f"{events_path}: the events span less than one step ({step:g} s)")
-    chunks = stretches(grid, parallel, max_steps)
+    chunks = stretches(grid, parallel, max_steps, _step_events(events, grid), max_events)
     parallel = min(parallel, len(chunks))
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="pillarwatch-backtest-") as tmp:
@@ -318,7 +354,7 @@ def record(
         if progress:
             print(
                 f"feeding {len(events)} events over {len(grid)} steps: {len(chunks)} "
-                f"stretch(es) of at most {len(chunks[0])} steps, {parallel} side by side",
+                f"stretch(es) of at most {max(map(len, chunks))} steps, {parallel} side by side",
                 flush=True,
             )
         # Ctrl-C reaches this thread only: it tells the replays to stop at their next step,

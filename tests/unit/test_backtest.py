@@ -16,7 +16,14 @@ from pillarwatch.backtest.alerts import Firing, duration_seconds, firings_of
 from pillarwatch.backtest.compare import compare
 from pillarwatch.backtest.openmetrics import OpenMetricsWriter, write_openmetrics
 from pillarwatch.backtest.prometheus import load_rules, rule_layers
-from pillarwatch.backtest.record import BacktestError, load_events, recorded, stretches
+from pillarwatch.backtest.record import (
+    BacktestError,
+    Event,
+    _step_events,
+    load_events,
+    recorded,
+    stretches,
+)
 from pillarwatch.backtest.report import split_comparison
 from pillarwatch.backtest.scenarios import WEEKDAY_SHARE, Collapse, WeeklySimulation
 from tests.unit.known_metrics import RULES_DIR
@@ -214,17 +221,44 @@ def test_report_span_draws_only_the_asked_part_of_the_period() -> None:
     ("steps", "parallel", "max_steps", "sizes"),
     [
         (10, 1, 0, [10]),  # no limit: one stretch, exact
-        (10, 3, 0, [4, 4, 2]),
-        (4024, 1, 2000, [1342, 1342, 1340]),  # the limit cuts a long period...
-        (4024, 2, 2000, [1342, 1342, 1340]),  # ...whatever runs side by side
+        (10, 3, 0, [4, 3, 3]),  # cuts at 10/3 and 20/3 steps
         (1000, 4, 2000, [250, 250, 250, 250]),  # within the limit, one per replay
         (3, 8, 2000, [1, 1, 1]),  # never an empty stretch
     ],
 )
-def test_stretches_cut_the_period_so_no_replay_runs_too_long(
+def test_stretches_without_events_cut_at_equal_steps(
     steps: int, parallel: int, max_steps: int, sizes: list[int]
 ) -> None:
     grid = [float(i) for i in range(steps)]
     cut = stretches(grid, parallel, max_steps)
     assert [len(c) for c in cut] == sizes
     assert [t for c in cut for t in c] == grid
+
+
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_the_step_limit_cuts_a_long_period_whatever_runs_side_by_side(parallel: int) -> None:
+    grid = [float(i) for i in range(4024)]
+    cut = stretches(grid, parallel, 2000)
+    # 4,024 steps need 3 stretches of at most 2,000; equal shares are 1,341.3 steps.
+    assert len(cut) == 3
+    assert all(1341 <= len(c) <= 1342 for c in cut)
+    assert [t for c in cut for t in c] == grid
+
+
+def test_the_event_limit_cuts_where_the_events_are() -> None:
+    # A quiet night of 60 steps with 1 event each, then a busy day of 40 steps with 50 each:
+    # 2,060 events. At most 1,000 events a stretch (no step limit) needs 3 stretches; the
+    # cuts fall at 2,060/3 = 686.7 and 1,373.3 events: after the 60 quiet events, 13 busy
+    # steps reach 710 (step 73), 27 reach 1,410 (step 87).
+    grid = [float(i) for i in range(100)]
+    events = [1] * 60 + [50] * 40
+    cut = stretches(grid, 1, 0, events, 1000)
+    assert [len(c) for c in cut] == [73, 14, 13]
+    assert [t for c in cut for t in c] == grid
+
+
+def test_each_step_counts_the_events_it_feeds() -> None:
+    # Events at 0, 1, 2, 5 and 6 s; steps at 2, 4 and 6 s: the first step feeds everything up
+    # to 2 s (3 events), the second none, the third the events in (4, 6].
+    events: list[Event] = [(float(t), None, b"{}") for t in (0, 1, 2, 5, 6)]
+    assert _step_events(events, [2.0, 4.0, 6.0]) == [3, 0, 2]
