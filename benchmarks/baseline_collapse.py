@@ -7,8 +7,8 @@ A queue gets Poisson(R / 12) contacts in every 5-minute bin, R contacts an hour,
 each of the four weeks before (the baseline) and in this one. The rule is evaluated every 5
 minutes, as `pillarwatch backtest --step 300s` does: for each window (1h, 2h, 3h of bins) the
 count now against min(λ - 3 sqrt(λ), λ / 2), λ the median of the same window in the four
-past weeks, judged when λ >= 9; a page when the condition held at `for` / 5 min + 1
-evaluations in a row. Printed per rate and window set:
+past weeks, judged when λ >= 9 (the 2h window only when the hour's λ is under 9); a page when
+the condition held at `for` / 5 min + 1 evaluations in a row. Printed per rate and window set:
 
 - inside: the share of draws that page during a 3-hour collapse to 10 % of the arrivals (the
   scenario of `python -m pillarwatch.backtest.scenarios weeks`), and the median minutes from
@@ -30,7 +30,7 @@ SPAN_HOURS = 12
 COLLAPSE = (6, 9)  # hours of the span
 COLLAPSE_SHARE = 0.1
 WINDOW_SETS = {"1h+3h (before)": (1, 3), "1h+2h+3h (now)": (1, 2, 3)}
-RATES = (5, 6, 8, 12)
+RATES = (3, 4, 5, 6, 8, 12)
 
 
 def lower_bound(expected: np.ndarray) -> np.ndarray:
@@ -55,11 +55,17 @@ def first_pages(
     now = np.cumsum(rng.poisson(now_rate, size=(draws, bins)), axis=1)
     at = np.arange(history, bins)
     low = np.zeros((draws, span), dtype=bool)
-    for hours in windows:
+    judged_hourly = np.zeros((draws, span), dtype=bool)
+    for hours in sorted(windows):
         width = hours * BINS_PER_HOUR
         count = now[:, at] - now[:, at - width]
         median = np.median(past[:, :, at] - past[:, :, at - width], axis=1)
-        low |= (count < lower_bound(median)) & (median >= EXPECTED_MIN)
+        judged = median >= EXPECTED_MIN
+        if hours == 1:
+            judged_hourly = judged
+        elif hours == 2:  # the 2h window only where the hour cannot judge the queue
+            judged &= ~judged_hourly
+        low |= (count < lower_bound(median)) & judged
     held = np.zeros(draws, dtype=int)
     first = np.full(draws, -1)
     pages = np.zeros(draws, dtype=int)
