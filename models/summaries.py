@@ -4,7 +4,10 @@
 frozen dataclass: `outcome`, `summary`, `survey` (models/contact.py), `agent`
 (models/staffing.py), `journey` (models/journeys.py) and `signal` (models/pillars). The
 by-customer topic (key: customer id) carries `summary` and `sweep` (`SweepRequest`). On the
-wire a record is a JSON object: its fields plus `kind`. docs/architecture.md lists the topics.
+wire a record is a JSON object: its fields plus `kind`. A `contact-summaries` message is one
+record or a JSON array of records of its key, in order (`wire_records`): the first hop sends
+what one batch produced for a queue and channel as one message. docs/architecture.md lists
+the topics.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ __all__ = [
     "from_wire",
     "to_wire",
     "wire_key",
+    "wire_records",
 ]
 
 SEP = "\x1f"  # unit separator: cannot occur in a sane queue or channel name
@@ -98,6 +102,11 @@ def _decode(doc: Any, kinds: dict[str, type[T]], topic: str) -> T:
 def _required(cls: type[Any], name: str) -> bool:
     found = {f.name: f for f in fields(cls)}[name]
     return found.default is MISSING and found.default_factory is MISSING
+
+
+def wire_records(value: Any) -> list[Any]:
+    """The records (still JSON objects) of one `contact-summaries` message, in order."""
+    return value if isinstance(value, list) else [value]
 
 
 def from_wire(doc: Any) -> WireItem:

@@ -173,7 +173,7 @@ def item_id(item: Item) -> str | None:
     return f"{prefix}:{contact_id}"
 
 
-def already_applied(row: dict[str, Any], offset: int, ident: str | None) -> bool:
+def already_applied(row: dict[str, Any], offset: float, ident: str | None) -> bool:
     """True if this bucket row already holds the item at source `offset` with id `ident`.
 
     An item with an id is judged by its id alone. Around a rebalance Faust can hand on a
@@ -188,7 +188,7 @@ def already_applied(row: dict[str, Any], offset: int, ident: str | None) -> bool
     return bool(offset <= row["offset"])
 
 
-def add(buckets: Store, item: Item, offset: int = -1) -> bool:
+def add(buckets: Store, item: Item, offset: float = -1) -> bool:
     """Add `item` to its minute bucket; False if that minute already left every window, or if
     the bucket already holds it (a redelivery after a crash, or a re-emitted summary).
     `offset` is the offset of the message being processed."""
@@ -218,7 +218,7 @@ def add(buckets: Store, item: Item, offset: int = -1) -> bool:
     return True
 
 
-def add_signal(buckets: Store, item: Signal, offset: int = -1) -> bool:
+def add_signal(buckets: Store, item: Signal, offset: float = -1) -> bool:
     """Add a pillar signal to its per-pillar minute bucket; expire like the core buckets.
 
     A signal for a minute that already left every window of its queue is dropped, as a core
@@ -249,7 +249,7 @@ def add_signal(buckets: Store, item: Signal, offset: int = -1) -> bool:
 
 
 def add_journey_delta(
-    buckets: Store, item: JourneyDelta, offset: int = -1, retain_hours: int = 0
+    buckets: Store, item: JourneyDelta, offset: float = -1, retain_hours: int = 0
 ) -> bool:
     """Add a journey correction to its minute bucket and its first-contact resolution to its
     hour; False if both already hold it.
@@ -276,7 +276,7 @@ def hour_row(stored: Any) -> dict[str, Any]:
 
 
 def _add_hour(
-    buckets: Store, item: JourneyDelta, offset: int, retain_hours: int, late: bool
+    buckets: Store, item: JourneyDelta, offset: float, retain_hours: int, late: bool
 ) -> bool:
     """Keep first-contact resolution per hour until the repeat window has closed on it.
 

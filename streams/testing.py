@@ -25,7 +25,7 @@ from unittest import mock
 from prometheus_client import CollectorRegistry
 
 from pillarwatch.models.pillars import Signal, signal_pillars
-from pillarwatch.models.summaries import WireItem, from_wire, to_wire, wire_key
+from pillarwatch.models.summaries import WireItem, from_wire, to_wire, wire_key, wire_records
 from pillarwatch.streams.app import PillarwatchApp, create_app
 from pillarwatch.streams.settings import Settings
 
@@ -129,6 +129,17 @@ class AgentHarness:
         return self.metric("pillarwatch_pillar_component_score", window=window, **labels)
 
     def sent_to(self, topic: str) -> list[Sent]:
+        """What was sent to `topic`, a record per entry: a summaries message of several
+        records (models/summaries.py `wire_records`) counts as each of them."""
+        summaries = topic == self.settings.summaries_topic
+        return [
+            Sent(s.topic, s.key, value, s.headers)
+            for s in self.messages_to(topic)
+            for value in (wire_records(s.value) if summaries else [s.value])
+        ]
+
+    def messages_to(self, topic: str) -> list[Sent]:
+        """The messages sent to `topic`, as sent."""
         return [s for s in self.sent if s.topic == topic]
 
     def metric(self, name: str, **labels: str) -> float | None:

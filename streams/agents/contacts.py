@@ -8,9 +8,10 @@ topic keyed by contact id, and handled from there: the state Table must see all 
 contact's events.
 
 Events are handled in batches of what the stream has buffered (streams/batching.py): each
-contact's row is read once, every event is applied in order and its outputs sent at once,
-and the row is written once at the end of the batch, only if it changed. The batch's events
-are acked after that write, so a crash replays them.
+contact's row is read once, every event is applied in order, and at the end of the batch its
+outputs are sent, one message per queue and channel holding that key's records in order
+(models/summaries.py `wire_records`), then the row is written once, only if it changed. The
+batch's events are acked after that write, so a crash replays them.
 
 Ended contacts stay in the Table as tombstones, and every contact is closed after
 `contact_timeout_seconds` without an event (models/contact.py rules), so the Table is bounded
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -47,6 +49,7 @@ from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import WireItem, to_wire, wire_key
 from pillarwatch.streams.batching import batches, set_current_event
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
+from pillarwatch.streams.outbox import Outbox
 from pillarwatch.streams.spec import AgentSpec
 
 if TYPE_CHECKING:
@@ -87,6 +90,9 @@ SPEC = AgentSpec(
 
 # Stale contacts closed per sweep: bounds the pause one event can cause; the rest go next sweep.
 SWEEP_LIMIT = 5000
+# The outbox of the running batch (streams/outbox.py). Per task: the two first-hop agents
+# share one FirstHop and run their batches side by side.
+_OUTBOX: ContextVar[Outbox | None] = ContextVar("pillarwatch_first_hop_outbox", default=None)
 #: A `contacts` row: the partition whose changelog holds it (for the sweep), then the state.
 Row = tuple[Any, ...]
 #: A `waiting` row: (queue, channel, queued_ts).
@@ -178,21 +184,27 @@ class FirstHop:
         self, stream: StreamT[Any], batch: list[EventT[Any]], repartitioned: bool
     ) -> None:
         pending: dict[str, Pending] = {}
-        for raw in batch:
-            # Table reads and writes belong to this event: RocksDB reads a key from the
-            # partition of the current event only, and the stream has moved on to the last.
-            set_current_event(stream, raw)
-            event = await self.decode(raw, repartitioned)
-            if event is None:
-                continue
-            partition = raw.message.partition
-            if not await self.route(event, raw):
-                continue
-            if self.sweep_due(partition, event.ts):
-                await self.write(stream, pending)  # the sweep must see this batch's rows
-                set_current_event(stream, raw)  # its deletes go to this partition
-                await self.sweep(partition)
-            await self.apply(event, raw, partition, pending)
+        outbox = Outbox()
+        token = _OUTBOX.set(outbox)
+        try:
+            for raw in batch:
+                # Table reads and writes belong to this event: RocksDB reads a key from the
+                # partition of the current event only, and the stream has moved on to the last.
+                set_current_event(stream, raw)
+                event = await self.decode(raw, repartitioned)
+                if event is None:
+                    continue
+                partition = raw.message.partition
+                if not await self.route(event, raw):
+                    continue
+                if self.sweep_due(partition, event.ts):
+                    await self.write(stream, pending)  # the sweep must see this batch's rows
+                    set_current_event(stream, raw)  # its deletes go to this partition
+                    await self.sweep(partition)
+                await self.apply(event, raw, partition, pending)
+        finally:
+            _OUTBOX.reset(token)
+        await outbox.send(self.summaries)  # before the write: a crash between them replays
         await self.write(stream, pending)
 
     # Decode -------------------------------------------------------------------------------
@@ -325,8 +337,13 @@ class FirstHop:
             await self.send(item)
 
     async def send(self, item: WireItem) -> None:
-        key = wire_key(item.queue, item.channel).encode()
-        await self.summaries.send(key=key, value=to_wire(item))
+        """Into the running batch's outbox; sent at once outside a batch."""
+        outbox = _OUTBOX.get()
+        if outbox is None:
+            key = wire_key(item.queue, item.channel).encode()
+            await self.summaries.send(key=key, value=to_wire(item))
+        else:
+            outbox.add(item)
 
     # Sweep --------------------------------------------------------------------------------
     def sweep_due(self, partition: int, ts: float) -> bool:

@@ -2,7 +2,9 @@
 pillars, the one re-key by customer; windows and pillar scores at scrape time.
 
 Consumes `contact-summaries` (key: queue and channel, so one worker owns all of a queue's
-buckets) and decodes each message once. A summary is added to its bucket, given to every
+buckets) and decodes each message once; a message holds one record or several of its key
+(models/summaries.py `wire_records`), and each bucket row a message touches is written once
+(streams/write_back.py). A summary is added to its bucket, given to every
 queue-keyed pillar (models/pillars: expectations, empathy; their signals come back through
 the topic like everyone else's) and, when it carries a customer id, re-keyed once onto the
 by-customer topic for the customers agent. The buckets are plain Tables keyed by (queue,
@@ -26,7 +28,7 @@ from pillarwatch.models.contact import Summary
 from pillarwatch.models.journeys import JourneyDelta
 from pillarwatch.models.pillars import Signal, evaluate_signals, signal_pillars
 from pillarwatch.models.staffing import AgentStateChange
-from pillarwatch.models.summaries import from_wire, to_wire, wire_key
+from pillarwatch.models.summaries import from_wire, to_wire, wire_key, wire_records
 from pillarwatch.models.windows import WINDOW_MINUTES, evaluate
 from pillarwatch.streams.acks import handle_each
 from pillarwatch.streams.bucket_tables import (
@@ -39,7 +41,9 @@ from pillarwatch.streams.bucket_tables import (
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
 from pillarwatch.streams.pillar_runtime import queue_signals
 from pillarwatch.streams.spec import AgentSpec
+from pillarwatch.streams.outbox import Outbox
 from pillarwatch.streams.staffing_export import staffing_samples
+from pillarwatch.streams.write_back import WriteBack
 from pillarwatch.streams.window_export import MEASURE_GAUGES, final_fcr, offered, result_samples
 
 if TYPE_CHECKING:
@@ -99,26 +103,33 @@ def install(app: PillarwatchApp) -> None:
     keep_hours = retain_hours(s.config)
 
     async def handle(event: EventT[Any]) -> None:
-        item = from_wire(event.value)  # decoded once, whatever it feeds
-        offset = event.message.offset
-        if isinstance(item, AgentStateChange):
-            set_agent_state(buckets, item)
-        elif isinstance(item, Signal):
-            add_signal(buckets, item, offset)
-        elif isinstance(item, JourneyDelta):
-            add_journey_delta(buckets, item, offset, keep_hours)
-        else:
-            add(buckets, item, offset)
-            if isinstance(item, Summary):
-                # Sent again when a replayed summary is already in its bucket: the sends of
-                # the first time may not have gone out (streams/acks.py); the pillars' signals
-                # carry ids and the customers agent skips a contact it has, so nothing counts
-                # twice.
-                for sig in queue_signals(by_queue, item, s.config):
-                    key = wire_key(sig.queue, sig.channel).encode()
-                    await summaries.send(key=key, value=to_wire(sig))
-                if item.customer_id:  # the one re-key by customer (streams/agents/customers.py)
-                    await by_customer.send(key=item.customer_id.encode(), value=event.value)
+        rows = WriteBack(buckets)
+        signals = Outbox()
+        docs = wire_records(event.value)
+        for index, doc in enumerate(docs):
+            item = from_wire(doc)  # decoded once, whatever it feeds
+            # The records of one message get offsets between its own and the next message's,
+            # in order, for the rows that dedupe by offset (items without an id).
+            offset = event.message.offset + index / len(docs)
+            if isinstance(item, AgentStateChange):
+                set_agent_state(rows, item)
+            elif isinstance(item, Signal):
+                add_signal(rows, item, offset)
+            elif isinstance(item, JourneyDelta):
+                add_journey_delta(rows, item, offset, keep_hours)
+            else:
+                add(rows, item, offset)
+                if isinstance(item, Summary):
+                    # Sent again when a replayed summary is already in its bucket: the sends
+                    # of the first time may not have gone out (streams/acks.py); the pillars'
+                    # signals carry ids and the customers agent skips a contact it has, so
+                    # nothing counts twice.
+                    for sig in queue_signals(by_queue, item, s.config):
+                        signals.add(sig)
+                    if item.customer_id:  # the one re-key by customer (agents/customers.py)
+                        await by_customer.send(key=item.customer_id.encode(), value=doc)
+        await signals.send(summaries)
+        rows.flush()
 
     @app.agent(summaries, name="measures")
     async def measures_agent(stream: StreamT[Any]) -> None:

@@ -20,6 +20,7 @@ import orjson
 from faust.tables.base import Collection
 
 from pillarwatch.models.contact import ContactState
+from pillarwatch.models.summaries import wire_key, wire_records
 from pillarwatch.streams.agents import contacts
 from pillarwatch.streams.agents.contacts import load_state
 from pillarwatch.streams.testing import AgentHarness
@@ -122,3 +123,53 @@ def test_each_event_is_applied_once_and_written_to_its_own_partition() -> None:
         parts = {p for table, p, key in writes if table == "contacts" and key == cid}
         assert parts == {n % 2}, (cid, parts)
     assert h.metric("pillarwatch_events_total", type="contact.answered") == 4
+
+
+def test_a_batch_sends_one_message_per_queue_and_channel_with_its_records_in_order() -> None:
+    """Eight events of four contacts in one queue and channel, handled in batches of more
+    than one: fewer summaries messages than records, every message of one key, and the
+    records, read in message order, are each contact's outcome in event order."""
+    messages: list[tuple[Any, Any]] = []
+    batch_sizes: list[int] = []
+    original_handle = contacts.FirstHop.handle_batch
+
+    async def spy_handle(self: contacts.FirstHop, stream: Any, batch: list[Any], r: bool) -> None:
+        batch_sizes.append(len(batch))
+        await original_handle(self, stream, batch, r)
+
+    async def capture(topic: Any, key: Any = None, value: Any = None, **kw: Any) -> None:
+        await asyncio.sleep(0.01)  # slow sends: events pile up behind the first batch
+        if topic.get_topic_name() == "contact-summaries":
+            messages.append((key, value))
+
+    async def go() -> None:
+        async with AgentHarness() as h:
+            wrapper = await h._stack.enter_async_context(h.app.agents["contacts"].test_context())
+            with (
+                mock.patch.object(contacts.FirstHop, "handle_batch", spy_handle),
+                mock.patch("faust.topics.Topic.send", capture),
+            ):
+                for n, cid in enumerate(["a", "b", "c", "d"]):
+                    key, value = event(n, "contact.queued", cid, n)
+                    await wrapper.put(key=key, value=value, wait=False)
+                await asyncio.sleep(0.05)
+                for n, cid in enumerate(["a", "b", "c", "d"]):
+                    key, value = event(n + 10, "contact.answered", cid, 30 + n)
+                    await wrapper.put(key=key, value=value, wait=False)
+                for _ in range(100):
+                    if sum(batch_sizes) == 8 and len(wire_records_of(messages)) == 4:
+                        break
+                    await asyncio.sleep(0.05)
+
+    asyncio.run(go())
+    assert max(batch_sizes) > 1, batch_sizes
+    records = wire_records_of(messages)
+    assert [(r["kind"], r["contact_id"]) for r in records] == [
+        ("outcome", cid) for cid in "abcd"
+    ]
+    assert {key for key, _ in messages} == {wire_key("billing", "voice").encode()}
+    assert len(messages) < len(records), messages
+
+
+def wire_records_of(messages: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    return [record for _, value in messages for record in wire_records(value)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from unittest import mock
 
 import pytest
 
@@ -142,3 +143,39 @@ def test_staffing_projection_from_measured_arrivals_and_agents_present() -> None
         want.projected_service_level
     )
     assert h.metric("pillarwatch_service_level_goal_ratio", **labels) == 0.8
+
+
+def test_a_message_of_many_records_counts_each_once_and_writes_each_row_once() -> None:
+    """The first hop sends a batch's records of a queue and channel as one message (a JSON
+    array): every record counts as if it had come alone, including records without a contact
+    id (deduped by offset), a redelivery of the message counts nothing, and each minute row
+    the message touches is written to the changelog once."""
+    items = [outcome(i * 10, "answered", 10 if i % 4 else 40) for i in range(12)]
+    items += [outcome(125, "abandoned", 60), outcome(126, "short_abandoned", 2)]
+    items += [summary(130 + i, 300, i % 2 == 0) for i in range(10)]
+    records = [value for _, value in items]
+    writes: list[object] = []
+
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            table = h.app.tables["minute-buckets"]
+            original = type(table).__setitem__
+
+            def spy(self: object, key: object, value: object) -> None:
+                writes.append(key)
+                original(self, key, value)  # type: ignore[arg-type]
+
+            with mock.patch.object(type(table), "__setitem__", spy):
+                await h.feed("measures", [(KEY, records)])
+            h.restart("measures")
+            await h.feed("measures", [(KEY, records)])  # a redelivery (offset 0 again)
+            return h
+
+    h = asyncio.run(go())
+    labels = {"queue": "billing", "channel": "voice", "window": "5m"}
+    assert h.metric("pillarwatch_window_contacts", **labels) == 14
+    assert h.metric("pillarwatch_service_level_ratio", **labels) == 9 / 13
+    assert h.metric("pillarwatch_abandon_ratio", **labels) == 1 / 13
+    assert h.metric("pillarwatch_average_handle_seconds", **labels) == 300
+    # 24 records over T0..T0+139 s: 3 minute rows and the queue's latest-minute row, once each.
+    assert len(writes) == len(set(writes)) == 4, writes
