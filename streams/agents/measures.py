@@ -28,7 +28,7 @@ from pillarwatch.models.contact import Summary
 from pillarwatch.models.journeys import JourneyDelta
 from pillarwatch.models.pillars import Signal, evaluate_signals, signal_pillars
 from pillarwatch.models.staffing import AgentStateChange
-from pillarwatch.models.summaries import from_wire, to_wire, wire_key, wire_records
+from pillarwatch.models.summaries import from_wire, wire_records
 from pillarwatch.models.windows import WINDOW_MINUTES, evaluate
 from pillarwatch.streams.acks import handle_each
 from pillarwatch.streams.bucket_tables import (
@@ -39,12 +39,12 @@ from pillarwatch.streams.bucket_tables import (
     set_agent_state,
 )
 from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
+from pillarwatch.streams.outbox import Outbox
 from pillarwatch.streams.pillar_runtime import queue_signals
 from pillarwatch.streams.spec import AgentSpec
-from pillarwatch.streams.outbox import Outbox
 from pillarwatch.streams.staffing_export import staffing_samples
-from pillarwatch.streams.write_back import WriteBack
 from pillarwatch.streams.window_export import MEASURE_GAUGES, final_fcr, offered, result_samples
+from pillarwatch.streams.write_back import WriteBack
 
 if TYPE_CHECKING:
     from pillarwatch.streams.app import PillarwatchApp

@@ -164,9 +164,7 @@ def test_a_batch_sends_one_message_per_queue_and_channel_with_its_records_in_ord
     asyncio.run(go())
     assert max(batch_sizes) > 1, batch_sizes
     records = wire_records_of(messages)
-    assert [(r["kind"], r["contact_id"]) for r in records] == [
-        ("outcome", cid) for cid in "abcd"
-    ]
+    assert [(r["kind"], r["contact_id"]) for r in records] == [("outcome", cid) for cid in "abcd"]
     assert {key for key, _ in messages} == {wire_key("billing", "voice").encode()}
     assert len(messages) < len(records), messages
 
