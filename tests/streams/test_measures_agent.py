@@ -26,10 +26,16 @@ def summary(dt: float, handle: float, resolved: bool) -> tuple[bytes, dict[str, 
     )
 
 
-def test_windows_and_scores() -> None:
+def two_minutes_of_billing() -> list[tuple[bytes, dict[str, object]]]:
+    """14 offered (12 answered, 9 of them within 20 s; 1 abandoned, 1 short abandon) and 10
+    summaries of 300 s, half resolved, over T0..T0+139 s."""
     items = [outcome(i * 10, "answered", 10 if i % 4 else 40) for i in range(12)]
     items += [outcome(125, "abandoned", 60), outcome(126, "short_abandoned", 2)]
-    items += [summary(130 + i, 300, i % 2 == 0) for i in range(10)]
+    return items + [summary(130 + i, 300, i % 2 == 0) for i in range(10)]
+
+
+def test_windows_and_scores() -> None:
+    items = two_minutes_of_billing()
 
     async def go() -> AgentHarness:
         async with AgentHarness() as h:
@@ -150,10 +156,7 @@ def test_a_message_of_many_records_counts_each_once_and_writes_each_row_once() -
     array): every record counts as if it had come alone, including records without a contact
     id (deduped by offset), a redelivery of the message counts nothing, and each minute row
     the message touches is written to the changelog once."""
-    items = [outcome(i * 10, "answered", 10 if i % 4 else 40) for i in range(12)]
-    items += [outcome(125, "abandoned", 60), outcome(126, "short_abandoned", 2)]
-    items += [summary(130 + i, 300, i % 2 == 0) for i in range(10)]
-    records = [value for _, value in items]
+    records = [value for _, value in two_minutes_of_billing()]
     writes: list[object] = []
 
     async def go() -> AgentHarness:
