@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -85,6 +88,15 @@ def queue_contacts(queues: int) -> list[Record]:
     return out
 
 
+def compacted_rss(pid: int) -> int:
+    """RSS once the worker has collected its garbage (SIGUSR2, benchmarks/worker.py): a
+    figure of what it holds. Without it the per-queue figure of a small run swung from +11 to
+    -57 KB, as a collection after the open contacts freed megabytes."""
+    os.kill(pid, signal.SIGUSR2)
+    time.sleep(0.5)  # the handler runs between two steps of the worker's loop
+    return rss_bytes(pid)
+
+
 def memory(ctx: BenchContext, n_open: int, queues: int) -> MemoryRun:
     """RSS of a worker: idle, with `n_open` contacts open, then with `queues` more queues."""
     name = ctx.name("memory")
@@ -107,15 +119,15 @@ def memory(ctx: BenchContext, n_open: int, queues: int) -> MemoryRun:
                 return probe
 
             poll(until(len(warmup)), ctx.timeout, 0.2, [proc])
-            baseline = rss_bytes(proc.pid)
+            baseline = compacted_rss(proc.pid)
             produce_all(settings, open_contacts(n_open))
             poll(until(len(warmup) + n_open), ctx.timeout, 0.2, [proc])
-            with_open = rss_bytes(proc.pid)
+            with_open = compacted_rss(proc.pid)
             extra = queue_contacts(queues)
             produce_all(settings, extra)
             poll(until(len(warmup) + n_open + len(extra)), ctx.timeout, 0.2, [proc])
             proc.samples()  # one scrape: the window collectors build their series for every queue
-            with_queues = rss_bytes(proc.pid)
+            with_queues = compacted_rss(proc.pid)
             return MemoryRun(
                 baseline_bytes=baseline,
                 per_10k_open_bytes=(with_open - baseline) * 10_000 / max(n_open, 1),

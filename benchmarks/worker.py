@@ -7,13 +7,22 @@ BENCH_LEVERS_OFF (comma-separated, `pillarwatch bench --levers-off`):
 - `batching`: one event per batch, so one row write per event (streams/batching.py);
 - `sensor`: Faust's full Prometheus sensor with `_created` samples (streams/sensor.py);
 - `fetch_wait`: Faust's own 1.5 s consumer fetch wait (streams/transport.py).
+
+SIGUSR2 makes it collect its garbage and hand freed heap back to the OS (`compact`), so that
+the memory run reads what the worker holds, not when Python last happened to collect
+(benchmarks/memory.py). Faust's worker keeps SIGUSR1 for its own use (stack traces).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import json
 import os
+import signal
 import sys
+from types import FrameType
 
 from pillarwatch.streams.settings import Settings
 from pillarwatch.worker import run_worker
@@ -50,12 +59,20 @@ def levers_off(names: str) -> None:
             raise SystemExit(f"BENCH_LEVERS_OFF: unknown lever {name!r}; {LEVERS}")
 
 
+def compact(signum: int = 0, frame: FrameType | None = None) -> None:
+    """Collect every generation, then return freed heap pages to the OS (glibc only)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: the collection alone
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     overrides = json.loads(args[0]) if args else {}
     if not isinstance(overrides, dict):
         raise SystemExit("bench_worker: the argument must be a JSON object of Faust settings")
     levers_off(os.environ.get("BENCH_LEVERS_OFF", ""))
+    signal.signal(signal.SIGUSR2, compact)
     return run_worker(Settings.from_env(), overrides)
 
 

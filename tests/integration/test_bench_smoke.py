@@ -51,7 +51,7 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     code = main(
         [
             "--events", "2000", "--repeat", "1", "--partitions", "4",
-            "--open-contacts", "2000", "--queues", "50", "--latency-seconds", "3",
+            "--open-contacts", "2000", "--queues", "500", "--latency-seconds", "3",
             "--out", str(out), "--workdir", str(tmp_path / "work"), "--timeout", "180",
         ]
     )  # fmt: skip
