@@ -12,7 +12,8 @@ which counts the changelog records Faust's recovery applies):
 
 For each restart: seconds from process start to partitions assigned (the consumer-group join),
 to Faust's "Worker ready" (recovery done, streams resumed), and to the first /metrics scrape
-that shows every open contact in `pillarwatch_queue_waiting_contacts` (a table-backed gauge);
+that shows every open contact in `pillarwatch_queue_waiting_contacts` (a table-backed gauge;
+from an empty data dir, every one the embedded broker's end offsets let Faust restore);
 "recovered" is the later of the last two. Records: what the stored offsets in the RocksDB
 files say a restart must apply (benchmarks.changelog_state), and what Faust applied.
 """
@@ -138,6 +139,18 @@ class Bench:
         logs = read_changelogs(settings, self.tables)
         to_replay = replay_needed(on_disk, logs)
         plans = replay_needed(on_disk, logs, as_reported=True)
+        # The embedded broker reports the start of a partition's last record batch + 1 as its
+        # end (benchmarks.changelog_state), and Faust restores up to that end: records after the
+        # first of the last batch of a `waiting` partition read from its start are not restored,
+        # and neither are the contacts they hold. How many that is depends on how the producer
+        # batched them (more under load): the fresh-clone `make test` once waited 180 s here
+        # for 1,000 contacts that could not come. Waited for: every contact the restore can hold.
+        hidden = sum(
+            max(0, log.last_offset - (log.reported_end - 1))
+            for key, log in logs.items()
+            if key[0] == "waiting" and on_disk.get(key) is None
+        )
+        expected = open_contacts - hidden
         proc, started = self.start(settings, scenario)
         answered: list[float] = []
 
@@ -145,7 +158,7 @@ class Bench:
             samples = proc.samples()
             if samples is not None and not answered:
                 answered.append(time.time())
-            return time.time() if metric_total(samples, WAITING) >= open_contacts else None
+            return time.time() if metric_total(samples, WAITING) >= expected else None
 
         metrics_at = runs.poll(all_waiting, self.args.timeout, 0.1, [proc])
         runs.poll(lambda: _ready(proc.log), self.args.timeout, 0.2, [proc])
