@@ -34,6 +34,20 @@ def two_minutes_of_billing() -> list[tuple[bytes, dict[str, object]]]:
     return items + [summary(130 + i, 300, i % 2 == 0) for i in range(10)]
 
 
+LABELS = {"queue": "billing", "channel": "voice", "window": "5m"}
+
+
+def assert_window_of_two_minutes_of_billing(h: AgentHarness) -> None:
+    """The 5m window of `two_minutes_of_billing`, computed by hand: 14 offered, 1 short
+    abandon -> 13 considered; 9 of 12 answered within 20 s; 1 abandoned; handle 300 s."""
+    assert h.metric("pillarwatch_window_contacts", **LABELS) == 14
+    assert h.metric("pillarwatch_service_level_ratio", **LABELS) == 9 / 13
+    assert h.metric("pillarwatch_abandon_ratio", **LABELS) == 1 / 13
+    asa = h.metric("pillarwatch_average_speed_of_answer_seconds", **LABELS)
+    assert asa == (9 * 10 + 3 * 40) / 12
+    assert h.metric("pillarwatch_average_handle_seconds", **LABELS) == 300
+
+
 def test_windows_and_scores() -> None:
     items = two_minutes_of_billing()
 
@@ -43,15 +57,8 @@ def test_windows_and_scores() -> None:
             return h
 
     h = asyncio.run(go())
-    labels = {"queue": "billing", "channel": "voice", "window": "5m"}
-    # 14 offered, 1 short abandon -> 13 considered; 9 of 12 answered within 20 s
-    assert h.metric("pillarwatch_window_contacts", **labels) == 14
-    assert h.metric("pillarwatch_service_level_ratio", **labels) == 9 / 13
-    assert h.metric("pillarwatch_abandon_ratio", **labels) == 1 / 13
-    assert (
-        h.metric("pillarwatch_average_speed_of_answer_seconds", **labels) == (9 * 10 + 3 * 40) / 12
-    )
-    assert h.metric("pillarwatch_average_handle_seconds", **labels) == 300
+    labels = LABELS
+    assert_window_of_two_minutes_of_billing(h)
     assert (
         h.metric(
             "pillarwatch_pillar_component_score",
@@ -175,10 +182,6 @@ def test_a_message_of_many_records_counts_each_once_and_writes_each_row_once() -
             return h
 
     h = asyncio.run(go())
-    labels = {"queue": "billing", "channel": "voice", "window": "5m"}
-    assert h.metric("pillarwatch_window_contacts", **labels) == 14
-    assert h.metric("pillarwatch_service_level_ratio", **labels) == 9 / 13
-    assert h.metric("pillarwatch_abandon_ratio", **labels) == 1 / 13
-    assert h.metric("pillarwatch_average_handle_seconds", **labels) == 300
+    assert_window_of_two_minutes_of_billing(h)  # the same figures as the records one by one
     # 24 records over T0..T0+139 s: 3 minute rows and the queue's latest-minute row, once each.
     assert len(writes) == len(set(writes)) == 4, writes
