@@ -17,30 +17,28 @@ GOAL: Final = 0.9
 MARGIN: Final = 0.05
 # (language, marker) -> (precision, recall), rounded down, of the stream's `combined` option
 # on the test split where one is below GOAL: the goal is missed there. The test split (source
-# holdout-2026-12) has been scored twice with `pillarwatch markers eval --option all`: on
-# 2026-12-01 right after it was pinned (8 of 33 cells met the goal), and on 2026-12-01 17:59
-# UTC after the third tuning round on dev (14 of 33; these figures). Nothing in the detector
-# changed after either scoring. docs/markers.md lists every measurement made on the test split.
+# holdout-2026-12) has been scored three times with `pillarwatch markers eval --option all`:
+# on 2026-12-01 right after it was pinned (8 of 33 cells met the goal), on 2026-12-01 17:59 UTC
+# after the third tuning round on dev (14 of 33), and on 2026-12-02 11:47 UTC after the
+# classifier was retrained with the fourth batch of dev rows, dev-2026-12c (18 of 33; these
+# figures). Nothing in the detector changed after any scoring. docs/markers.md lists every
+# measurement made on the test split.
 MISSED: Final[dict[tuple[str, str], tuple[float, float]]] = {
-    ("de", "complaint"): (0.92, 0.81),  # P 35/38, R 35/43
-    ("de", "empathy"): (0.84, 0.81),  # P 22/26, R 22/27
-    ("el", "complaint"): (0.76, 0.80),  # P 38/50, R 38/47
-    ("en", "complaint"): (0.82, 0.84),  # P 33/40, R 33/39
-    ("en", "empathy"): (0.89, 0.96),  # P 25/28, R 25/26
-    ("es", "complaint"): (0.84, 0.82),  # P 33/39, R 33/40
-    ("es", "empathy"): (0.93, 0.87),  # P 28/30, R 28/32
-    ("fr", "complaint"): (0.88, 0.79),  # P 31/35, R 31/39
-    ("it", "complaint"): (0.81, 0.85),  # P 35/43, R 35/41
-    ("it", "empathy"): (0.87, 0.96),  # P 29/33, R 29/30
-    ("pl", "complaint"): (0.87, 0.91),  # P 42/48, R 42/46
-    ("pt", "complaint"): (0.83, 0.73),  # P 30/36, R 30/41
-    ("pt", "empathy"): (0.93, 0.84),  # P 27/29, R 27/32
-    ("ro", "complaint"): (0.75, 0.77),  # P 37/49, R 37/48
-    ("ru", "complaint"): (0.83, 0.83),  # P 40/48, R 40/48
+    ("de", "complaint"): (0.90, 0.86),  # P 37/41, R 37/43
+    ("el", "complaint"): (0.80, 0.80),  # P 38/47, R 38/47
+    ("en", "complaint"): (0.84, 0.84),  # P 33/39, R 33/39
+    ("es", "complaint"): (0.83, 0.90),  # P 36/43, R 36/40
+    ("fr", "complaint"): (0.91, 0.87),  # P 34/37, R 34/39
+    ("it", "complaint"): (0.80, 0.87),  # P 36/45, R 36/41
+    ("pl", "complaint"): (0.84, 0.93),  # P 43/51, R 43/46
+    ("pt", "complaint"): (0.84, 0.80),  # P 33/39, R 33/41
+    ("pt", "empathy"): (0.93, 0.87),  # P 28/30, R 28/32
+    ("ro", "complaint"): (0.77, 0.77),  # P 37/48, R 37/48
+    ("ru", "complaint"): (0.84, 0.77),  # P 37/44, R 37/48
     ("ru", "apology"): (0.88, 0.96),  # P 30/34, R 30/31
-    ("ru", "empathy"): (1.00, 0.86),  # P 26/26, R 26/30
+    ("ru", "empathy"): (1.00, 0.83),  # P 25/25, R 25/30
     ("uk", "complaint"): (0.86, 0.79),  # P 39/45, R 39/49
-    ("uk", "empathy"): (0.85, 0.80),  # P 24/28, R 24/30
+    ("uk", "empathy"): (0.85, 0.76),  # P 23/27, R 23/30
 }
 
 
