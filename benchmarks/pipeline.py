@@ -82,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         "--levers-off",
         default="",
         metavar="LEVERS",
-        help="levers to turn off in the workers, for a before/after: batching,sensor,fetch_wait",
+        help="levers to turn off in the workers, for a before/after: "
+        "batching,sensor,fetch_wait,changelog_cache",
     )
     p.add_argument(
         "--profile",

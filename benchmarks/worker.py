@@ -6,7 +6,9 @@ levers of the first hop can be turned off for a before/after in the same tree wi
 BENCH_LEVERS_OFF (comma-separated, `pillarwatch bench --levers-off`):
 - `batching`: one event per batch, so one row write per event (streams/batching.py);
 - `sensor`: Faust's full Prometheus sensor with `_created` samples (streams/sensor.py);
-- `fetch_wait`: Faust's own 1.5 s consumer fetch wait (streams/transport.py).
+- `fetch_wait`: Faust's own 1.5 s consumer fetch wait (streams/transport.py);
+- `changelog_cache`: one changelog message per Table write, none coalesced until the commit
+  (streams/changelog_buffer.py).
 
 SIGUSR2 makes it collect its garbage and hand freed heap back to the OS (`compact`), so that
 the memory run reads what the worker holds, not when Python last happened to collect
@@ -27,7 +29,7 @@ from types import FrameType
 from pillarwatch.streams.settings import Settings
 from pillarwatch.worker import run_worker
 
-LEVERS = ("batching", "sensor", "fetch_wait")
+LEVERS = ("batching", "sensor", "fetch_wait", "changelog_cache")
 
 
 def levers_off(names: str) -> None:
@@ -55,6 +57,10 @@ def levers_off(names: str) -> None:
             from pillarwatch.streams import transport
 
             transport.FETCH_MAX_WAIT_MS = 1500
+        elif name == "changelog_cache":
+            from pillarwatch.streams.changelog_buffer import CoalescingBuffer
+
+            CoalescingBuffer.max_held = 0
         else:
             raise SystemExit(f"BENCH_LEVERS_OFF: unknown lever {name!r}; {LEVERS}")
 

@@ -12,13 +12,13 @@ more often (FETCH_MAX_WAIT_MS apart); a busy one always has data and never waits
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.transport.producer import ProducerBuffer
 
-__all__ = ["FETCH_MAX_WAIT_MS", "DrainingBuffer", "Producer", "Transport"]
+from pillarwatch.streams.changelog_buffer import CoalescingBuffer
+
+__all__ = ["FETCH_MAX_WAIT_MS", "Producer", "Transport"]
 
 #: How long the broker may hold the worker's fetch when no data is there. Each hop's latency
 #: on a broker that always waits this long is up to this much (half of it on average).
@@ -38,61 +38,14 @@ class Consumer(faust_aiokafka.Consumer):
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
 
-class DrainingBuffer(ProducerBuffer):
-    """Faust's buffer of Table changelog messages, with a flush that waits until every
-    message put before it began has been handed to the Kafka producer.
-
-    Faust's own `flush` returns as soon as no message left the buffer for 0.1 s: on a busy
-    worker it returned with changelog messages still buffered, and `Consumer.commit` (which
-    flushes the producer, then commits offsets) committed the offsets of events whose Table
-    writes were not sent yet. At stop the buffer's sender task leaves after its current
-    message and the rest was dropped. Either way a restart or a fail-over replayed from after
-    those events onto a changelog without their writes: the rows lost them.
-
-    The flush waits for the messages put before it began, not until the buffer is empty: the
-    offsets a commit covers are chosen before it flushes, and an event's writes are put before
-    it is acked, so those are all the commit needs. Waiting for an empty buffer, a commit on a
-    busy worker waited for writes that agents kept adding while it waited (the two-worker
-    fault test logged `Timer commit is overlapping (interval=2.8 runtime=29...)`).
-    """
-
-    _put = 0  # messages put so far
-    _handed = 0  # messages handed to the Kafka producer so far (in put order: one sender)
-
-    def put(self, fut: Any) -> None:
-        self._put += 1
-        super().put(fut)
-
-    async def _send_pending(self, fut: Any) -> None:
-        try:
-            await super()._send_pending(fut)
-        finally:
-            self._handed += 1
-
-    async def flush(self) -> None:
-        """Return when every message put before this call was handed over."""
-        target = self._put
-        while self._handed < target:
-            if self.state != "running" and self._handed + self.size == self._put:
-                # No sender task (not started, stopping: it leaves its loop, or crashed) and
-                # none in flight: hand over the rest here, in order.
-                await self._send_pending(self.pending.get_nowait())
-                continue
-            self.message_sent.clear()
-            try:
-                await asyncio.wait_for(self.message_sent.wait(), timeout=0.1)
-            except TimeoutError:
-                continue  # a slow send: keep waiting (Faust's flush returned here)
-
-
 class Producer(faust_aiokafka.Producer):
-    """Faust's aiokafka producer, its changelog buffer a `DrainingBuffer`, emptied before
-    the Kafka producer closes."""
+    """Faust's aiokafka producer, its changelog buffer a `CoalescingBuffer` (a draining
+    flush, one write per key per commit), emptied before the Kafka producer closes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.app.conf.producer_threaded:
-            buffer = DrainingBuffer(loop=self.loop, beacon=self.beacon)
+            buffer = CoalescingBuffer(loop=self.loop, beacon=self.beacon)
             buffer.app = self.app
             self.buffer = buffer
 
@@ -106,7 +59,7 @@ class Producer(faust_aiokafka.Producer):
 
 class Transport(faust_aiokafka.Transport):
     """Faust's aiokafka transport: its consumer with FETCH_MAX_WAIT_MS, its producer with a
-    `DrainingBuffer`."""
+    `CoalescingBuffer` (streams/changelog_buffer.py)."""
 
     Consumer = Consumer
     Producer = Producer

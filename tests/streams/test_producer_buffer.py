@@ -1,4 +1,4 @@
-"""The changelog buffer's flush waits for every Table write (streams/transport.py).
+"""The changelog buffer's flush waits for every Table write (streams/changelog_buffer.py).
 
 Faust's `ProducerBuffer.flush` returned as soon as no message left the buffer for 0.1 s, and
 at stop its sender left the rest behind; `Consumer.commit` flushes and then commits offsets,
@@ -15,7 +15,7 @@ from typing import Any
 
 from faust.transport.producer import ProducerBuffer
 
-from pillarwatch.streams.transport import DrainingBuffer
+from pillarwatch.streams.changelog_buffer import DrainingBuffer
 
 
 class SlowChannel:
