@@ -34,9 +34,9 @@ from pillarwatch.models.summaries import (
     WireItem,
     by_customer_from_wire,
     to_wire,
-    wire_key,
 )
 from pillarwatch.streams.acks import handle_each
+from pillarwatch.streams.outbox import Outbox
 from pillarwatch.streams.pillar_runtime import CustomerPillars
 from pillarwatch.streams.spec import AgentSpec
 
@@ -93,11 +93,15 @@ def install(app: PillarwatchApp) -> None:
     tables = {p.name: app.Table(p.table, default=None, partitions=s.partitions) for p in pillars}
     runtime = CustomerPillars(pillars, tables, config)
 
-    async def send(items: list[WireItem] | list[Signal]) -> None:
-        for item in items:
-            await summaries.send(
-                key=wire_key(item.queue, item.channel).encode(), value=to_wire(item)
-            )
+    async def send(*batches: list[WireItem] | list[Signal]) -> None:
+        # One message per queue and channel for what one by-customer message yields
+        # (streams/outbox.py): a journey's corrections and the pillars' signals mostly share
+        # the contact's queue.
+        outbox = Outbox()
+        for items in batches:
+            for item in items:
+                outbox.add(item)
+        await outbox.send(summaries)
 
     async def handle(event: EventT[Any]) -> None:
         item = by_customer_from_wire(event.value)  # decoded once, for journeys and every pillar
@@ -115,11 +119,10 @@ def install(app: PillarwatchApp) -> None:
         # partitions in no fixed order): the replay finds the contact and sends again what
         # the state says it sent (`resend`, the pillars' outbox). The buckets count an id once.
         journey, corrections = journey_corrections(journeys, item, config)
-        await send(corrections)
+        signals, writes = runtime.apply(customer, item)
+        await send(corrections, signals)
         if journey is not None:
             journeys[customer] = journey
-        signals, writes = runtime.apply(customer, item)
-        await send(signals)
         writes.store()
 
     @app.agent(by_customer, name="customers")

@@ -61,3 +61,23 @@ def test_the_measures_agent_rekeys_by_customer_once_and_runs_queue_pillars() -> 
     rekeyed = h.sent_to("pillarwatch-summaries-by-customer")
     assert [(s.key, s.value["contact_id"]) for s in rekeyed] == [(b"cust-3", "d")]
     assert {s.pillar for s in h.signals()} == {"expectations"}  # no complaint: no empathy
+
+
+def test_what_one_summary_yields_goes_out_as_one_message_per_queue() -> None:
+    """A journey's corrections and the pillars' signals of one by-customer message share the
+    contact's queue: one message of `contact-summaries`, its records in order (the journey's
+    first), not one message per record."""
+    answered = summary(0, customer_id="cust-4", contact_id="e", agent_id="ann", resolved=True)
+
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed_items("customers", [answered])
+            return h
+
+    h = asyncio.run(go())
+    records = [from_wire(s.value) for s in h.sent_to("contact-summaries")]
+    messages = h.messages_to("contact-summaries")
+    assert len(records) >= 3  # a correction and a signal of each customer pillar
+    assert len(messages) == len({m.key for m in messages}) == 1
+    assert isinstance(records[0], JourneyDelta)
+    assert {type(r) for r in records[1:]} == {Signal}

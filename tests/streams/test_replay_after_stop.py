@@ -165,11 +165,12 @@ def test_a_replay_after_the_state_was_stored_sends_the_first_sends_again() -> No
     async def go() -> tuple[list[Any], list[Any]]:
         async with AgentHarness() as h:
             await h.feed_items("customers", [first, earlier])
-            sent = list(h.sent)
+            topic = h.settings.summaries_topic
+            sent = h.sent_to(topic)  # a record per entry, grouped messages flattened
             h.sent.clear()
             h.restart("customers")
             await h.feed_items("customers", [earlier])  # the replay, its state there already
-            return sent, list(h.sent)
+            return sent, h.sent_to(topic)
 
     sent, again = asyncio.run(go())
     items = [from_wire(s.value) for s in sent]
