@@ -6,22 +6,35 @@ import asyncio
 
 from pillarwatch.models.journeys import JourneyDelta
 from pillarwatch.models.pillars import Signal
-from pillarwatch.models.summaries import from_wire
+from pillarwatch.models.summaries import WireItem, from_wire
 from pillarwatch.streams.testing import AgentHarness
 from tests.support.items import summary
+
+SUMMARIES = "contact-summaries"
+
+
+def fed(agent: str, items: list[WireItem]) -> AgentHarness:
+    """A harness after `agent` has handled `items`, for reading what it sent and stored."""
+
+    async def go() -> AgentHarness:
+        async with AgentHarness() as h:
+            await h.feed_items(agent, items)
+            return h
+
+    return asyncio.run(go())
+
+
+def records(h: AgentHarness) -> list[object]:
+    """What was sent to contact-summaries, a record per entry."""
+    return [from_wire(s.value) for s in h.sent_to(SUMMARIES)]
 
 
 def test_repeat_contact_emits_corrections() -> None:
     first = summary(0, customer_id="cust-1", contact_id="a", resolved=True)
     repeat = summary(3600, customer_id="cust-1", contact_id="b", start=1_772_449_000.0)
 
-    async def go() -> AgentHarness:
-        async with AgentHarness() as h:
-            await h.feed_items("customers", [first, repeat])
-            return h
-
-    h = asyncio.run(go())
-    sent = [from_wire(s.value) for s in h.sent_to("contact-summaries")]
+    h = fed("customers", [first, repeat])
+    sent = records(h)
     values = [d.delta for d in sent if isinstance(d, JourneyDelta)]
     assert values[0]["fcr_resolved"] == 1.0  # resolved, no repeat yet
     assert {"repeats": 1.0} in [{k: v for k, v in d.items() if k == "repeats"} for d in values]
@@ -33,13 +46,8 @@ def test_one_summary_feeds_journeys_and_every_customer_pillar() -> None:
     """One message of the by-customer topic, one decode: the journey and both pillars."""
     answered = summary(0, customer_id="cust-2", contact_id="c", agent_id="ann", resolved=True)
 
-    async def go() -> AgentHarness:
-        async with AgentHarness() as h:
-            await h.feed_items("customers", [answered])
-            return h
-
-    h = asyncio.run(go())
-    sent = [from_wire(s.value) for s in h.sent_to("contact-summaries")]
+    h = fed("customers", [answered])
+    sent = records(h)
     assert any(isinstance(d, JourneyDelta) for d in sent)
     pillars = {d.pillar for d in sent if isinstance(d, Signal)}
     assert pillars == {"integrity", "personalisation"}
@@ -52,12 +60,7 @@ def test_the_measures_agent_rekeys_by_customer_once_and_runs_queue_pillars() -> 
     the queue-keyed pillars (expectations, empathy) signal from the same decode."""
     item = summary(0, customer_id="cust-3", contact_id="d", announced_wait=30.0)
 
-    async def go() -> AgentHarness:
-        async with AgentHarness() as h:
-            await h.feed_items("measures", [item])
-            return h
-
-    h = asyncio.run(go())
+    h = fed("measures", [item])
     rekeyed = h.sent_to("pillarwatch-summaries-by-customer")
     assert [(s.key, s.value["contact_id"]) for s in rekeyed] == [(b"cust-3", "d")]
     assert {s.pillar for s in h.signals()} == {"expectations"}  # no complaint: no empathy
@@ -69,15 +72,10 @@ def test_what_one_summary_yields_goes_out_as_one_message_per_queue() -> None:
     first), not one message per record."""
     answered = summary(0, customer_id="cust-4", contact_id="e", agent_id="ann", resolved=True)
 
-    async def go() -> AgentHarness:
-        async with AgentHarness() as h:
-            await h.feed_items("customers", [answered])
-            return h
-
-    h = asyncio.run(go())
-    records = [from_wire(s.value) for s in h.sent_to("contact-summaries")]
-    messages = h.messages_to("contact-summaries")
-    assert len(records) >= 3  # a correction and a signal of each customer pillar
+    h = fed("customers", [answered])
+    sent = records(h)
+    messages = h.messages_to(SUMMARIES)
+    assert len(sent) >= 3  # a correction and a signal of each customer pillar
     assert len(messages) == len({m.key for m in messages}) == 1
-    assert isinstance(records[0], JourneyDelta)
-    assert {type(r) for r in records[1:]} == {Signal}
+    assert isinstance(sent[0], JourneyDelta)
+    assert {type(r) for r in sent[1:]} == {Signal}
