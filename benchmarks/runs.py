@@ -60,6 +60,9 @@ MB = 1024 * 1024
 # How often a throughput run reads /metrics: each scrape costs the worker CPU (windows are
 # computed at scrape time), so not faster than needed for a 1 % resolution on a 20 s run.
 POLL_SECONDS = 0.2
+# Longer than Faust's commit interval (2.8 s): by then the last commit has sent every held
+# changelog write.
+AFTER_COMMIT_SECONDS = 4.0
 
 
 @dataclass
@@ -276,6 +279,11 @@ def pipeline(ctx: BenchContext, records: list[Record], workers: int = 1) -> Pipe
 
             done = poll(caught_up, ctx.timeout, POLL_SECONDS, procs)
             cpu_done = sum(cpu_seconds(p.pid) for p in procs)
+            # Changelog writes wait for the worker's next commit (streams/changelog_buffer.py):
+            # the messages sent are counted after one, not when processing is done (a short
+            # run would otherwise count no changelog message at all).
+            time.sleep(AFTER_COMMIT_SECONDS)
+            last[:] = [[p.samples() for p in procs]]
             idle_scrape = procs[0].scrape_seconds()
             start, at_start, cpu_start = first[0]
             seconds = max(done - start, 1e-3)
