@@ -7,8 +7,13 @@ event time) is sent in a queue of its own, without waiting for the previous one.
 visible when `pillarwatch_window_contacts{queue=<its queue>, window="5m"}` shows it: the
 summary has gone through every hop to the measures buckets and the scrape-time window gauges.
 The first hop's own `pillarwatch_contacts_total` for the probe's queue is timed as well.
-/metrics is read at 20 Hz; a probe's latency is from sending it to the end of the first scrape
-that shows it.
+/metrics is read again after a pause of `PAUSE_PER_READ` times the last read's time; a probe's
+latency is from sending it to the end of the first read that shows it. Each read costs the
+worker a scrape (the window gauges are computed then), so the pause follows what a read costs:
+a fixed 20 Hz needed the worker's whole core for the reads once a scrape took 50 ms, and the
+latency measured the reads. The watcher parses only
+the two series it reads (`PROBE_SERIES`): the whole page took about 55 ms of the bench's CPU
+per read, on the two cores the worker and the broker use.
 """
 
 from __future__ import annotations
@@ -33,7 +38,12 @@ __all__ = ["PROBES", "LatencyRun", "latency", "probe_events"]
 
 #: Probes per run, at least: enough that the p99 is not simply the maximum of a handful.
 PROBES = 60
-SCRAPE_SECONDS = 0.05
+#: The watcher's pause between reads, as a multiple of an idle read's time: the reads then take
+#: at most about a fifth of the worker's core, and a cheaper scrape gives a finer reading.
+PAUSE_PER_READ = 4.0
+MIN_PAUSE_SECONDS = 0.02
+#: The samples the watcher reads from each scrape.
+PROBE_SERIES = frozenset({"pillarwatch_contacts_total", "pillarwatch_window_contacts"})
 WINDOW = "5m"
 
 
@@ -86,6 +96,9 @@ class LatencyRun:
     #: The same probes to the first hop's counter only (pillarwatch_contacts_total).
     first_hop_p50: float
     first_hop_p99: float
+    #: The median read of /metrics (fetch and parse) during the run, and the pause after it.
+    read_seconds: float = 0.0
+    pause_seconds: float = 0.0
 
 
 def _quantiles(delays: list[float]) -> tuple[float, float]:
@@ -130,7 +143,11 @@ async def _paced(
         for key, value in probe_events(0, time.time()):
             await producer.send_and_wait(settings.topic, value, key=key)
         await asyncio.to_thread(
-            poll, lambda: 1.0 if _in_window(proc.samples(), 0) else None, ctx.timeout, 0.1, [proc]
+            poll,
+            lambda: 1.0 if _in_window(proc.samples(PROBE_SERIES), 0) else None,
+            ctx.timeout,
+            0.1,
+            [proc],
         )
         start = time.time()
         paced = _retimed(records[: max(1, int(rate * seconds))], start, rate)
@@ -139,7 +156,8 @@ async def _paced(
         window: dict[int, float] = {}
         first_hop: dict[int, float] = {}
         gap = seconds / PROBES
-        watcher = asyncio.create_task(_watch(proc, sent, window, first_hop))
+        reads: list[float] = []
+        watcher = asyncio.create_task(_watch(proc, sent, window, first_hop, reads))
         for i in range(1, PROBES + 1):
             sent[i] = time.perf_counter()
             for key, value in probe_events(i, time.time()):
@@ -156,19 +174,31 @@ async def _paced(
         await producer.stop()
     p50, p99 = _quantiles(list(window.values()))
     hop50, hop99 = _quantiles(list(first_hop.values()))
-    return LatencyRun(p50, p99, len(window), rate, hop50, hop99)
+    read = statistics.median(reads) if reads else 0.0
+    return LatencyRun(p50, p99, len(window), rate, hop50, hop99, read, _pause(read))
+
+
+def _pause(read_seconds: float) -> float:
+    return max(MIN_PAUSE_SECONDS, PAUSE_PER_READ * read_seconds)
 
 
 async def _watch(
-    proc: Proc, sent: dict[int, float], window: dict[int, float], first_hop: dict[int, float]
+    proc: Proc,
+    sent: dict[int, float],
+    window: dict[int, float],
+    first_hop: dict[int, float],
+    reads: list[float],
 ) -> None:
-    """Read /metrics at 20 Hz; note when each sent probe first shows in each figure."""
+    """Read /metrics, pausing `PAUSE_PER_READ` times each read's time before the next; note
+    when each sent probe first shows in each figure and how long each read took."""
     while True:
-        samples = await asyncio.to_thread(proc.samples)
+        started = time.perf_counter()
+        samples = await asyncio.to_thread(proc.samples, PROBE_SERIES)
         now = time.perf_counter()
+        reads.append(now - started)
         for i, at in list(sent.items()):
             if i not in first_hop and _counted(samples, i):
                 first_hop[i] = now - at
             if i not in window and _in_window(samples, i):
                 window[i] = now - at
-        await asyncio.sleep(SCRAPE_SECONDS)
+        await asyncio.sleep(_pause(now - started))

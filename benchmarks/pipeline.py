@@ -190,6 +190,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         figures["latency_first_hop_p50_s"] = lat.first_hop_p50
         figures["latency_first_hop_p99_s"] = lat.first_hop_p99
         figures["latency_probes"] = lat.probes
+        figures["latency_read_ms"] = 1000 * lat.read_seconds
+        figures["latency_read_pause_ms"] = 1000 * lat.pause_seconds
     if "memory" in only:
         mem = memory(ctx, args.open_contacts, args.queues)
         figures["idle_rss_mb"] = mem.baseline_bytes / MB

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,9 +111,11 @@ class Proc:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def samples(self) -> Samples | None:
+    def samples(self, names: Collection[str] | None = None) -> Samples | None:
+        """The worker's /metrics now (only the samples in `names`, when given), None when
+        it does not answer."""
         try:
-            return parse(fetch(self.url, timeout=5.0))
+            return parse(fetch(self.url, timeout=5.0), names)
         except OSError:
             return None
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pillarwatch.models.buckets import WIDTH, Item, increments, minute_of
@@ -329,13 +330,21 @@ class ScrapeRows:
     agents: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # state -> n
 
 
+@lru_cache(maxsize=1 << 16)
+def _decoded(key: str) -> BucketKey:
+    """`decode`, remembered: every scrape decodes every stored key, and from one scrape to the
+    next the keys are nearly all the same (an hour of minute rows per queue). A key decodes to
+    the same typed key whatever the table holds, so nothing here can be stale."""
+    return decode(key)
+
+
 def read_rows(buckets: Store, label: Callable[[str], str]) -> ScrapeRows:
-    """One pass over the table; each key decoded once into its typed key."""
+    """One pass over the table; each key decoded into its typed key."""
     out = ScrapeRows()
     for stored, value in list(buckets.items()):
         if value is None:
             continue
-        match decode(stored):
+        match _decoded(stored):
             case MinuteKey(queue, channel, minute):
                 out.core.append((label(queue), channel, minute, value["sums"]))
             case PillarMinuteKey(pillar, queue, channel, minute):

@@ -33,6 +33,8 @@ FIGURES = {
     "latency_first_hop_p50_s",
     "latency_first_hop_p99_s",
     "latency_probes",
+    "latency_read_ms",
+    "latency_read_pause_ms",
     "idle_rss_mb",
     "rss_mb_per_10k_open_contacts",
     "rss_kb_per_active_queue",
