@@ -10,6 +10,11 @@ BENCH_LEVERS_OFF (comma-separated, `pillarwatch bench --levers-off`):
 - `changelog_cache`: one changelog message per Table write, none coalesced until the commit
   (streams/changelog_buffer.py).
 
+BENCH_CHANGELOG_CACHE_KEYS=N sets the worker's PILLARWATCH_CHANGELOG_CACHE_KEYS (the bench
+passes no PILLARWATCH_* variable of its own environment to a worker): the memory and
+throughput of one bound against another, e.g.
+`BENCH_CHANGELOG_CACHE_KEYS=10000 python -m benchmarks.pipeline --only memory --repeat 1`.
+
 SIGUSR2 makes it collect its garbage and hand freed heap back to the OS (`compact`), so that
 the memory run reads what the worker holds, not when Python last happened to collect
 (benchmarks/memory.py). Faust's worker keeps SIGUSR1 for its own use (stack traces).
@@ -58,9 +63,7 @@ def levers_off(names: str) -> None:
 
             transport.FETCH_MAX_WAIT_MS = 1500
         elif name == "changelog_cache":
-            from pillarwatch.streams.changelog_buffer import CoalescingBuffer
-
-            CoalescingBuffer.max_held = 0
+            os.environ["PILLARWATCH_CHANGELOG_CACHE_KEYS"] = "0"
         else:
             raise SystemExit(f"BENCH_LEVERS_OFF: unknown lever {name!r}; {LEVERS}")
 
@@ -78,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     if not isinstance(overrides, dict):
         raise SystemExit("bench_worker: the argument must be a JSON object of Faust settings")
     levers_off(os.environ.get("BENCH_LEVERS_OFF", ""))
+    if "BENCH_CHANGELOG_CACHE_KEYS" in os.environ:  # the bench passes no PILLARWATCH_* through
+        os.environ["PILLARWATCH_CHANGELOG_CACHE_KEYS"] = os.environ["BENCH_CHANGELOG_CACHE_KEYS"]
     signal.signal(signal.SIGUSR2, compact)
     return run_worker(Settings.from_env(), overrides)
 

@@ -16,7 +16,12 @@ when it commits; this buffer does the same for Faust's changelog buffer:
   event whose write is still held: a crash replays those events onto the older rows, exactly
   as it did when the changelog lagged the Table in the send buffer;
 - more than `max_held` keys held hands them all over at once (a bound on memory and on the
-  work a commit must do); `max_held = 0` turns coalescing off.
+  work a commit must do); `max_held = 0` turns coalescing off. The worker's producer sets it
+  from PILLARWATCH_CHANGELOG_CACHE_KEYS (default 500). A large bound costs more memory than
+  the held writes themselves (most likely because a commit hands them all to the producer at
+  once, and the rows the worker keeps, allocated among that burst's short-lived objects, pin
+  the heap it grew to). 10,000 held keys took a worker with 100,000 open contacts from 189 to 298 MB resident,
+  500 to 193 MB (docs/performance.md, "Session 12").
 
 The in-memory Table is unchanged: the worker reads its own writes at once. What lags is the
 changelog, by up to one commit interval (2.8 s), which only a restore or a standby reads.
@@ -85,8 +90,9 @@ class DrainingBuffer(ProducerBuffer):
 class CoalescingBuffer(DrainingBuffer):
     """Faust's changelog buffer holding each key's last write until the next flush."""
 
-    #: Keys held before they are all handed over without waiting for a commit.
-    max_held = 10_000
+    #: Keys held before they are all handed over without waiting for a commit (the worker's
+    #: producer sets it from its settings).
+    max_held = 500
 
     def __post_init__(self) -> None:
         super().__post_init__()

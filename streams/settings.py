@@ -61,6 +61,13 @@ class Settings:
     min_insync_replicas: int | None = None
     #: PILLARWATCH_DEDUPE_CAPACITY: event ids remembered per worker to drop duplicates.
     dedupe_capacity: int = 200_000
+    #: PILLARWATCH_CHANGELOG_CACHE_KEYS: Table writes a worker holds, the last one per key,
+    #: until its next commit sends them (streams/changelog_buffer.py); more keys than this
+    #: are sent at once, and 0 sends every write as it is made. More keys coalesce more writes
+    #: on a busy worker and cost memory: with 100,000 open contacts the worker held 189 MB
+    #: resident at 0, 193 MB at 500, 200 MB at 1,000, 206 MB at 2,000 and 298 MB at 10,000
+    #: (docs/performance.md, "Session 12").
+    changelog_cache_keys: int = 500
     #: PILLARWATCH_MAX_QUEUES: distinct queue label values exported; the rest fold into
     #: ``other`` (counted in pillarwatch_labels_folded_total) so a bug upstream sending ids as
     #: queue names cannot explode the number of Prometheus series.
@@ -117,6 +124,13 @@ class Settings:
         if "PILLARWATCH_DEDUPE_CAPACITY" in env:
             values["dedupe_capacity"] = _int(
                 "PILLARWATCH_DEDUPE_CAPACITY", env["PILLARWATCH_DEDUPE_CAPACITY"], 0, 10_000_000
+            )
+        if "PILLARWATCH_CHANGELOG_CACHE_KEYS" in env:
+            values["changelog_cache_keys"] = _int(
+                "PILLARWATCH_CHANGELOG_CACHE_KEYS",
+                env["PILLARWATCH_CHANGELOG_CACHE_KEYS"],
+                0,
+                1_000_000,
             )
         if "PILLARWATCH_MAX_QUEUES" in env:
             values["max_queues"] = _int(

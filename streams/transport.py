@@ -40,13 +40,16 @@ class Consumer(faust_aiokafka.Consumer):
 
 class Producer(faust_aiokafka.Producer):
     """Faust's aiokafka producer, its changelog buffer a `CoalescingBuffer` (a draining
-    flush, one write per key per commit), emptied before the Kafka producer closes."""
+    flush, one write per key per commit, at most PILLARWATCH_CHANGELOG_CACHE_KEYS held),
+    emptied before the Kafka producer closes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.app.conf.producer_threaded:
             buffer = CoalescingBuffer(loop=self.loop, beacon=self.beacon)
             buffer.app = self.app
+            settings = self.app.settings  # type: ignore[attr-defined]  # a PillarwatchApp
+            buffer.max_held = settings.changelog_cache_keys
             self.buffer = buffer
 
     async def on_stop(self) -> None:

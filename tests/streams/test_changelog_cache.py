@@ -107,3 +107,11 @@ def test_the_workers_producer_buffers_changelogs_in_a_coalescing_buffer() -> Non
     # test_rocksdb_restart.py, which run real workers on the embedded broker.
     app = create_app(Settings(broker="kafka://127.0.0.1:9"))
     assert isinstance(app.producer.buffer, CoalescingBuffer)
+    assert app.producer.buffer.max_held == 500
+
+
+def test_the_bound_is_the_changelog_cache_keys_setting() -> None:
+    env = {"PILLARWATCH_BROKER": "kafka://127.0.0.1:9", "PILLARWATCH_CHANGELOG_CACHE_KEYS": "0"}
+    app = create_app(Settings.from_env(env))
+    buffer = app.producer.buffer
+    assert isinstance(buffer, CoalescingBuffer) and buffer.max_held == 0

@@ -50,6 +50,7 @@ def test_values_are_read() -> None:
         ("PILLARWATCH_TOPIC", " ", "is empty"),
         ("PILLARWATCH_LOG_LEVEL", "loud", "use debug"),
         ("PILLARWATCH_CONFIG", "/nonexistent/pw.toml", "file not found"),
+        ("PILLARWATCH_CHANGELOG_CACHE_KEYS", "-1", "within 0..1000000"),
     ],
 )
 def test_bad_value_names_variable(var: str, value: str, fragment: str) -> None:
