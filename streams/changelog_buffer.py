@@ -20,8 +20,9 @@ when it commits; this buffer does the same for Faust's changelog buffer:
   from PILLARWATCH_CHANGELOG_CACHE_KEYS (default 500). A large bound costs more memory than
   the held writes themselves (most likely because a commit hands them all to the producer at
   once, and the rows the worker keeps, allocated among that burst's short-lived objects, pin
-  the heap it grew to). 10,000 held keys took a worker with 100,000 open contacts from 189
-  to 298 MB resident, 500 to 193 MB (docs/performance.md, "Session 12").
+  the heap it grew to). With 100,000 open contacts on 8 partitions a worker held 298 MB
+  resident at 10,000 keys, 208 MB at 500 and 213 MB without the cache (docs/performance.md,
+  "Session 12").
 
 The in-memory Table is unchanged: the worker reads its own writes at once. What lags is the
 changelog, by up to one commit interval (2.8 s), which only a restore or a standby reads.
