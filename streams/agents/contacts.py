@@ -93,20 +93,37 @@ SWEEP_LIMIT = 5000
 # The outbox of the running batch (streams/outbox.py). Per task: the two first-hop agents
 # share one FirstHop and run their batches side by side.
 _OUTBOX: ContextVar[Outbox | None] = ContextVar("pillarwatch_first_hop_outbox", default=None)
-#: A `contacts` row: the partition whose changelog holds it (for the sweep), then the state.
-Row = tuple[Any, ...]
+#: A `contacts` row: the JSON array of the partition whose changelog holds it (for the
+#: sweep), then the state's fields (models/contact.py `to_row`). Stored as these bytes, not as
+#: a tuple: the Table's value type is bytes (Faust's "raw" serializer), so the same bytes are
+#: the changelog's value (the JSON list the json codec wrote before, which a restore still
+#: reads) and the row in memory. A queued contact's row takes about 200 bytes that way, where
+#: the tuple with its float and string took about 345 (docs/performance.md, "Session 13").
+Row = bytes
 #: A `waiting` row: (queue, channel, queued_ts).
 WaitingRow = tuple[Any, ...]
 
 
 def store_state(state: ContactState, partition: int) -> Row:
     """The Table row: the partition, then the state's fields (models/contact.py `to_row`)."""
-    return (partition, *state.to_row())
+    # Copied to its own size: orjson hands back a buffer of 4 KB or more whatever the length
+    # (orjson >= 3.12 does not trim it; ijl/orjson's writer, and home-assistant/core#181240),
+    # and this one is kept for as long as the contact is open.
+    return bytes(memoryview(orjson.dumps((partition, *state.to_row()))))
 
 
-def load_state(row: Row | list[Any] | None) -> ContactState | None:
-    """The state of a row (a tuple in memory, a JSON list after a changelog recovery)."""
-    return None if row is None else ContactState.from_row(row[1:])
+def load_state(row: Row | tuple[Any, ...] | list[Any] | None) -> ContactState | None:
+    """The state of a row: its stored bytes, or (for a caller that has them) its values."""
+    if row is None:
+        return None
+    values = orjson.loads(row) if isinstance(row, bytes | bytearray | memoryview) else row
+    return ContactState.from_row(values[1:])
+
+
+def _partition_prefix(partition: int) -> bytes:
+    """How a row of `partition` starts: `[3,`, as orjson writes it and as Faust's json codec
+    (which may add a space after the comma) wrote it."""
+    return b"[%d," % partition
 
 
 _EVENT_NAMES = tuple(Event.__dataclass_fields__)
@@ -159,7 +176,9 @@ class FirstHop:
         self.by_contact = app.rekey_topic("contact-events-by-contact", value_serializer="raw")
         self.dlq = app.topic(s.dlq_topic, key_serializer="raw", value_serializer="raw")
         self.summaries = app.topic(s.summaries_topic, key_serializer="raw", value_serializer="json")
-        self.contacts = app.Table("contacts", default=None, partitions=s.partitions)
+        self.contacts = app.Table(
+            "contacts", default=None, partitions=s.partitions, value_type=bytes
+        )
         # Contacts waiting in queue now, for the live gauges: small (rows leave when answered).
         self.waiting = app.Table("waiting", default=None, partitions=s.partitions)
         self.recent = RecentIds(s.dedupe_capacity)
@@ -293,14 +312,15 @@ class FirstHop:
         await self.emit(emitted)
 
     def read(self, contact_id: str, raw: EventT[Any], partition: int) -> Pending:
-        """A contact's rows, as tuples: a store that serializes (RocksDB, or a changelog
-        recovery) gives JSON lists back, which would never compare equal to a new row."""
+        """A contact's rows. The `waiting` row as a tuple: a store that serializes (RocksDB,
+        or a changelog recovery) gives a JSON list back, which never equals a new tuple. A
+        `contacts` row stays the bytes it was stored as: a row Faust's json codec wrote
+        (before rows were bytes) differs from orjson's, so it is rewritten once."""
         found = self.contacts.get(contact_id)
         state = load_state(found)
-        stored = None if state is None else store_state(state, found[0])
         found_waiting = self.waiting.get(contact_id)
         stored_waiting = None if found_waiting is None else tuple(found_waiting)
-        return Pending(raw, partition, stored, state, stored_waiting, stored_waiting)
+        return Pending(raw, partition, found, state, stored_waiting, stored_waiting)
 
     async def write(self, stream: StreamT[Any], pending: dict[str, Pending]) -> None:
         """Write each contact's rows once, and only if they changed: an event that changes
@@ -358,8 +378,9 @@ class FirstHop:
         """
         now = self.swept_at[partition] = self.partition_time[partition]
         stale: list[tuple[str, ContactState]] = []
+        prefix = _partition_prefix(partition)
         for contact_id, row in self.contacts.items():
-            if row is not None and row[0] == partition:
+            if row is not None and row.startswith(prefix):
                 state = load_state(row)
                 if state is not None and is_stale(state, now, self.config):
                     stale.append((contact_id, state))

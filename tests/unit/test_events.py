@@ -111,3 +111,26 @@ def test_agent_state_event() -> None:
     assert isinstance(bad, Rejection) and bad.reason == "bad_value"
     none = decode(orjson.dumps({k: v for k, v in doc.items() if k != "queues"}))
     assert isinstance(none, Rejection) and none.reason == "missing_field"
+
+
+def test_label_like_fields_are_one_shared_string_per_value() -> None:
+    """Every open contact keeps its queue, channel and segment: decoding gives one shared
+    string per value (models/events.py `_LABEL_LIKE`), not a copy per event."""
+    docs = [
+        {
+            "event_id": f"e{i}",
+            "type": "contact.queued",
+            "ts": 1_772_445_600 + i,
+            "contact_id": f"c{i}",
+            "channel": "voice",
+            "queue": "billing-emea",
+            "segment": "gold",
+            "agent_id": "agent-7",
+        }
+        for i in range(2)
+    ]
+    a, b = (decode(orjson.dumps(doc)) for doc in docs)
+    assert isinstance(a, Event) and isinstance(b, Event)
+    for name in ("queue", "channel", "segment", "agent_id"):
+        assert getattr(a, name) == getattr(b, name)
+        assert getattr(a, name) is getattr(b, name), name
