@@ -11,9 +11,10 @@ The first hop's own `pillarwatch_contacts_total` for the probe's queue is timed 
 latency is from sending it to the end of the first read that shows it. Each read costs the
 worker a scrape (the window gauges are computed then), so the pause follows what a read costs:
 a fixed 20 Hz needed the worker's whole core for the reads once a scrape took 50 ms, and the
-latency measured the reads. The watcher parses only
-the two series it reads (`PROBE_SERIES`): the whole page took about 55 ms of the bench's CPU
-per read, on the two cores the worker and the broker use.
+latency measured the reads. The watcher asks for the two series it reads (`PROBE_SERIES`, as
+`/metrics?name[]=...`, streams/sensor.py), so the worker writes out those samples and not the
+whole page of about a thousand lines (session 13), and parses only them: the whole page took
+about 55 ms of the bench's CPU per read, on the two cores the worker and the broker use.
 """
 
 from __future__ import annotations

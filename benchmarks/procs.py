@@ -115,7 +115,7 @@ class Proc:
         """The worker's /metrics now (only the samples in `names`, when given), None when
         it does not answer."""
         try:
-            return parse(fetch(self.url, timeout=5.0), names)
+            return parse(fetch(self.url, timeout=5.0, names=names), names)
         except OSError:
             return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 import urllib.request
 from collections import defaultdict
 from collections.abc import Collection
@@ -14,7 +15,14 @@ Labels = tuple[tuple[str, str], ...]
 Samples = dict[str, dict[Labels, float]]
 
 
-def fetch(url: str, timeout: float = 2.0) -> str:
+def fetch(url: str, timeout: float = 2.0, names: Collection[str] | None = None) -> str:
+    """The page at `url`; with `names`, asks for only those samples (`name[]`, which
+    prometheus_client's handlers and the worker's /metrics honour; another exporter may
+    ignore it and send everything, so `parse` filters again)."""
+    if names:
+        url += ("&" if "?" in url else "?") + urllib.parse.urlencode(
+            [("name[]", name) for name in sorted(names)]
+        )
     with urllib.request.urlopen(url, timeout=timeout) as resp:
         return str(resp.read().decode("utf-8"))
 

@@ -139,7 +139,12 @@ def create_app(
     options.update(overrides or {})
     app = PillarwatchApp(settings.app_id, **options)
     app.settings = settings
-    app.registry = registry if registry is not None else CollectorRegistry()
+    # Collectors without names (the scrape-time gauges) stay in a `name[]`-filtered page.
+    app.registry = (
+        registry
+        if registry is not None
+        else CollectorRegistry(support_collectors_without_names=True)
+    )
     app.metrics = Metrics(app.registry, max_queues=settings.max_queues)
     app.clock = StreamClock()
     # Faust's own sensor on our registry, under a fixed prefix (not the configurable app id),

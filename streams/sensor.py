@@ -16,11 +16,13 @@ from typing import Any, cast
 
 import faust
 import prometheus_client
+from aiohttp.web import Response
+from faust import web
 from faust.sensors.monitor import Monitor
-from faust.sensors.prometheus import PrometheusMonitor, setup_prometheus_sensors
-from prometheus_client import CollectorRegistry
+from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-__all__ = ["LeanPrometheusMonitor", "setup_sensor"]
+__all__ = ["LeanPrometheusMonitor", "metrics_page", "setup_sensor"]
 
 #: Faust's metric families no dashboard, alert, runbook, test or the bench reads.
 UNUSED = (
@@ -58,13 +60,33 @@ class LeanPrometheusMonitor(PrometheusMonitor):
 
 
 def setup_sensor(app: faust.App, registry: CollectorRegistry, prefix: str) -> None:
-    """Faust's sensor and /metrics page on `registry`, with the lean monitor."""
-    setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix=prefix)
-    full = cast(PrometheusMonitor, app.monitor)
-    metrics = full._metrics
+    """Faust's metrics on `registry` with the lean monitor, and the /metrics page."""
+    metrics = FaustMetrics.create(registry, prefix)
     for name in UNUSED:
         registry.unregister(getattr(metrics, name))
     app.monitor = LeanPrometheusMonitor(metrics=metrics)
     # Process-wide: `_created` is a sample per counter and histogram series at every scrape,
     # and no dashboard or alert reads it.
     prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
+    metrics_page(app, registry)
+
+
+def metrics_page(app: faust.App, registry: CollectorRegistry) -> None:
+    """/metrics, as Faust's sensor serves it, plus prometheus_client's own `name[]` filter:
+    `/metrics?name[]=pillarwatch_contacts_total&name[]=...` answers with those samples only.
+
+    The whole page is about a thousand lines, and writing it out is about half of a scrape's
+    cost on the worker (docs/performance.md, "The scrape"). A reader that wants a few series
+    (the latency benchmark, a health probe) takes a page of those. The filter is
+    prometheus_client's `restricted_registry`: each named sample's collector is collected,
+    and so is every collector that cannot name its samples in advance (the window gauges) when
+    the registry was made with `support_collectors_without_names` (`create_app` makes it so).
+    """
+
+    @app.page("/metrics")
+    async def metrics_handler(self: web.View, request: web.Request) -> web.Response:
+        names = request.query.getall("name[]", [])  # type: ignore[attr-defined]
+        source = registry.restricted_registry(names) if names else registry
+        body = generate_latest(source)  # type: ignore[arg-type]
+        headers = {"Content-Type": CONTENT_TYPE_LATEST}
+        return cast(web.Response, Response(body=body, headers=headers))

@@ -16,6 +16,7 @@ from pillarwatch.models.events import parse_ts
 from pillarwatch.models.pillars import signal_pillars as pillars
 from pillarwatch.models.simulation import Simulation
 from pillarwatch.produce import jsonl_records, produce
+from pillarwatch.scrape import Samples, fetch, parse
 from pillarwatch.streams.window_export import MEASURE_GAUGES
 from tests.support.reference import Expected, reference
 from tests.support.worker import WorkerProcess, total, value, wait_for, worker_env
@@ -158,7 +159,22 @@ def test_metrics_equal_reference(broker: EmbeddedBroker, tmp_path: Path) -> None
         assert samples is not None
         assert problems, "\n".join(_mismatches(samples, expected)[:30])
         assert total(samples, "pillarwatch_pillar_score") > 0  # scores exist, not only equal
+        _assert_the_name_filter_gives_those_samples(worker.url, samples)
         letters = asyncio.run(_dead_letters(broker, settings.dlq_topic))
         assert [(v, h["pillarwatch.reason"]) for v, h in letters] == [(MALFORMED, b"not_json")]
     finally:
         assert worker.stop() == 0, worker.log.read_text()[-3000:]
+
+
+def _assert_the_name_filter_gives_those_samples(url: str, whole: Samples) -> None:
+    """/metrics?name[]=... (streams/sensor.py): only the named samples, a counter and a
+    scrape-time window gauge among them, with the values of the whole page."""
+    names = {"pillarwatch_contacts_total", "pillarwatch_window_contacts"}
+    text = fetch(url, names=names)
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert {line.split("{")[0].split(" ")[0] for line in lines} == names, lines[:5]
+    assert len(lines) < sum(len(v) for v in whole.values()) / 4
+    for name, series in parse(text).items():
+        for labels, number in series.items():  # the counters stood still since `whole`
+            if name == "pillarwatch_contacts_total":
+                assert whole[name][labels] == number
