@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         default="",
         metavar="LEVERS",
         help="levers to turn off in the workers, for a before/after: "
-        "batching,sensor,fetch_wait,changelog_cache",
+        "batching,sensor,fetch_wait,changelog_cache,json_trim",
     )
     p.add_argument(
         "--profile",

@@ -8,7 +8,9 @@ BENCH_LEVERS_OFF (comma-separated, `pillarwatch bench --levers-off`):
 - `sensor`: Faust's full Prometheus sensor with `_created` samples (streams/sensor.py);
 - `fetch_wait`: Faust's own 1.5 s consumer fetch wait (streams/transport.py);
 - `changelog_cache`: one changelog message per Table write, none coalesced until the commit
-  (streams/changelog_buffer.py).
+  (streams/changelog_buffer.py);
+- `json_trim`: Faust's own json codec, whose values keep orjson's 4 KB+ buffer
+  (streams/codecs.py).
 
 BENCH_CHANGELOG_CACHE_KEYS=N sets the worker's PILLARWATCH_CHANGELOG_CACHE_KEYS (the bench
 passes no PILLARWATCH_* variable of its own environment to a worker): the memory and
@@ -34,7 +36,7 @@ from types import FrameType
 from pillarwatch.streams.settings import Settings
 from pillarwatch.worker import run_worker
 
-LEVERS = ("batching", "sensor", "fetch_wait", "changelog_cache")
+LEVERS = ("batching", "sensor", "fetch_wait", "changelog_cache", "json_trim")
 
 
 def levers_off(names: str) -> None:
@@ -62,6 +64,10 @@ def levers_off(names: str) -> None:
             from pillarwatch.streams import transport
 
             transport.FETCH_MAX_WAIT_MS = 1500
+        elif name == "json_trim":
+            from pillarwatch.streams import codecs
+
+            setattr(codecs, "install", lambda: None)  # noqa: B010 (undone for a measurement)
         elif name == "changelog_cache":
             os.environ["PILLARWATCH_CHANGELOG_CACHE_KEYS"] = "0"
         else:

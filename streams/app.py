@@ -9,6 +9,7 @@ import faust
 from mode.utils.objects import cached_property
 from prometheus_client import CollectorRegistry
 
+from pillarwatch.streams import codecs
 from pillarwatch.streams.agents import install_all
 from pillarwatch.streams.clock import StreamClock
 from pillarwatch.streams.flow_control import ResumeOnceFlowControl
@@ -114,6 +115,7 @@ def create_app(
 
     `overrides` are extra Faust settings (the benchmark measures levers with them).
     """
+    codecs.install()  # values encoded to their own length (streams/codecs.py)
     options: dict[str, Any] = {
         **broker_options(settings),
         "store": settings.store,

@@ -14,7 +14,7 @@ from pillarwatch.models.catalogue import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES_DIR = ROOT / "alerts" / "rules"
-# streams/app.py passes name_prefix="faust" to setup_prometheus_sensors.
+# streams/sensor.py creates Faust's metrics with the prefix "faust" (FaustMetrics.create).
 FAUST_PREFIX = "faust"
 
 
