@@ -89,6 +89,10 @@ class _Rule:
     # Ends with a negator and at most one more word: a match right after it is negated
     # ("no complaint about", "not bad at all", "ninguna queja"). From the section's `negators`.
     negated: re.Pattern[str] | None = None
+    # Puts the grievance on someone else or on the customer, or asks from curiosity ("my
+    # landlord", "my mistake", "just curious"): the message is no complaint, from the lexicon
+    # or the classifier. From the section's `excuse` list (complaint only).
+    excused: re.Pattern[str] | None = None
 
 
 def _join(patterns: list[str]) -> str:
@@ -124,11 +128,13 @@ def _rule(lang: str, data: dict[str, dict[str, object]], marker: str, bit: int) 
         # ("proszę nie przepraszać", "ne vous excusez pas", "aucune excuse"): in 5-fold CV on
         # dev it halved the "no need to apologise" false positives (docs/markers.md).
         negators = _entries(data["complaint"], "negators", f"{lang}.complaint")
+    excuse = _entries(section, "excuse", f"{lang}.{marker}")
     return _Rule(
         bit,
         re.compile(_join(match)),
         re.compile(_join(unless)) if unless else None,
         re.compile(f"(?:{_join(negators)}) (?:\\w+ )?$") if negators else None,
+        re.compile(_join(excuse)) if excuse else None,
     )
 
 
@@ -369,6 +375,9 @@ def _detect_with(lexicon: _Lexicon, norm: str) -> tuple[int, int]:
     """Markers the lexicon finds, and those it found only inside a cancelling phrase."""
     found = cancelled = 0
     for rule in lexicon.rules:
+        if rule.excused is not None and rule.excused.search(norm) is not None:
+            cancelled |= rule.bit  # someone else's fault, the customer's own, or curiosity
+            continue
         if rule.match.search(norm) is None:
             continue
         # Blank out the cancelling phrases, then look again: a genuine signal elsewhere in the
