@@ -32,7 +32,7 @@ from pillarwatch.models.marker_ngrams import (
     word_features,
     word_pairs,
 )
-from pillarwatch.models.marker_text import compile_pattern, normalise
+from pillarwatch.models.marker_text import compile_pattern, compile_patterns, normalise
 
 __all__ = [
     "APOLOGY",
@@ -77,6 +77,10 @@ class _Lexicon:
     # "sorry," / "excuse me," opening a message, not followed by a reason ("sorry for"): with
     # a short question it asks for repetition or attention (the [repeat] opener/reason lists).
     courtesy: re.Pattern[str] | None = None
+    # Puts the grievance on someone else or on the customer, or asks from curiosity ("my
+    # landlord", "my mistake", "just curious"): the message is no complaint, from the lexicon
+    # or the classifier. The [complaint] table's `excuse` list.
+    excuse: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +93,10 @@ class _Rule:
     # Ends with a negator and at most one more word: a match right after it is negated
     # ("no complaint about", "not bad at all", "ninguna queja"). From the section's `negators`.
     negated: re.Pattern[str] | None = None
-    # Puts the grievance on someone else or on the customer, or asks from curiosity ("my
-    # landlord", "my mistake", "just curious"): the message is no complaint, from the lexicon
-    # or the classifier. From the section's `excuse` list (complaint only).
-    excused: re.Pattern[str] | None = None
 
 
 def _join(patterns: list[str]) -> str:
-    return "|".join(f"(?:{compile_pattern(p)})" for p in patterns)
+    return compile_patterns(patterns)
 
 
 def _entries(section: dict[str, object], key: str, where: str) -> list[str]:
@@ -128,13 +128,11 @@ def _rule(lang: str, data: dict[str, dict[str, object]], marker: str, bit: int) 
         # ("proszę nie przepraszać", "ne vous excusez pas", "aucune excuse"): in 5-fold CV on
         # dev it halved the "no need to apologise" false positives (docs/markers.md).
         negators = _entries(data["complaint"], "negators", f"{lang}.complaint")
-    excuse = _entries(section, "excuse", f"{lang}.{marker}")
     return _Rule(
         bit,
         re.compile(_join(match)),
         re.compile(_join(unless)) if unless else None,
         re.compile(f"(?:{_join(negators)}) (?:\\w+ )?$") if negators else None,
-        re.compile(_join(excuse)) if excuse else None,
     )
 
 
@@ -153,7 +151,14 @@ def _build(sources: dict[str, dict[str, dict[str, object]]]) -> dict[str, _Lexic
         if opener:
             no_reason = f"(?!{_join(reason)})" if reason else ""
             courtesy = re.compile(f"(?:{_join(opener)}){no_reason}")
-        lexicons[lang] = _Lexicon(rules, re.compile(_join(repeat)) if repeat else None, courtesy)
+        complaint = data.get("complaint")
+        excuse = _entries(complaint, "excuse", f"{lang}.complaint") if complaint else []
+        lexicons[lang] = _Lexicon(
+            rules,
+            re.compile(_join(repeat)) if repeat else None,
+            courtesy,
+            re.compile(_join(excuse)) if excuse else None,
+        )
     return lexicons
 
 
@@ -366,6 +371,12 @@ def detect(
         if found & APOLOGY and not (found | cancelled) & EMPATHY:
             # The apology's words weigh against empathy: judge each clause on its own.
             found |= found_in_a_clause(text, EMPATHY, lambda part: classify(part, model))
+    if found & COMPLAINT and any(
+        lx.excuse is not None and lx.excuse.search(norm) for lx in lexicons
+    ):
+        # Someone else's fault, the customer's own, or a question from curiosity. Checked only
+        # once a complaint is found, so other messages pay nothing for it.
+        found &= ~COMPLAINT
     if found & APOLOGY and any(_is_repeat_request(norm, text, lx) for lx in lexicons):
         found &= ~APOLOGY
     return found
@@ -375,9 +386,6 @@ def _detect_with(lexicon: _Lexicon, norm: str) -> tuple[int, int]:
     """Markers the lexicon finds, and those it found only inside a cancelling phrase."""
     found = cancelled = 0
     for rule in lexicon.rules:
-        if rule.excused is not None and rule.excused.search(norm) is not None:
-            cancelled |= rule.bit  # someone else's fault, the customer's own, or curiosity
-            continue
         if rule.match.search(norm) is None:
             continue
         # Blank out the cancelling phrases, then look again: a genuine signal elsewhere in the
