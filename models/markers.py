@@ -32,7 +32,7 @@ from pillarwatch.models.marker_ngrams import (
     word_features,
     word_pairs,
 )
-from pillarwatch.models.marker_text import compile_pattern, normalise
+from pillarwatch.models.marker_text import compile_pattern, compile_patterns, normalise
 
 __all__ = [
     "APOLOGY",
@@ -77,6 +77,10 @@ class _Lexicon:
     # "sorry," / "excuse me," opening a message, not followed by a reason ("sorry for"): with
     # a short question it asks for repetition or attention (the [repeat] opener/reason lists).
     courtesy: re.Pattern[str] | None = None
+    # Puts the grievance on someone else or on the customer, or asks from curiosity ("my
+    # landlord", "my mistake", "just curious"): the message is no complaint, from the lexicon
+    # or the classifier. The [complaint] table's `excuse` list.
+    excuse: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +96,7 @@ class _Rule:
 
 
 def _join(patterns: list[str]) -> str:
-    return "|".join(f"(?:{compile_pattern(p)})" for p in patterns)
+    return compile_patterns(patterns)
 
 
 def _entries(section: dict[str, object], key: str, where: str) -> list[str]:
@@ -147,7 +151,14 @@ def _build(sources: dict[str, dict[str, dict[str, object]]]) -> dict[str, _Lexic
         if opener:
             no_reason = f"(?!{_join(reason)})" if reason else ""
             courtesy = re.compile(f"(?:{_join(opener)}){no_reason}")
-        lexicons[lang] = _Lexicon(rules, re.compile(_join(repeat)) if repeat else None, courtesy)
+        complaint = data.get("complaint")
+        excuse = _entries(complaint, "excuse", f"{lang}.complaint") if complaint else []
+        lexicons[lang] = _Lexicon(
+            rules,
+            re.compile(_join(repeat)) if repeat else None,
+            courtesy,
+            re.compile(_join(excuse)) if excuse else None,
+        )
     return lexicons
 
 
@@ -360,6 +371,12 @@ def detect(
         if found & APOLOGY and not (found | cancelled) & EMPATHY:
             # The apology's words weigh against empathy: judge each clause on its own.
             found |= found_in_a_clause(text, EMPATHY, lambda part: classify(part, model))
+    if found & COMPLAINT and any(
+        lx.excuse is not None and lx.excuse.search(norm) for lx in lexicons
+    ):
+        # Someone else's fault, the customer's own, or a question from curiosity. Checked only
+        # once a complaint is found, so other messages pay nothing for it.
+        found &= ~COMPLAINT
     if found & APOLOGY and any(_is_repeat_request(norm, text, lx) for lx in lexicons):
         found &= ~APOLOGY
     return found
