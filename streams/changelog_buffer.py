@@ -17,12 +17,10 @@ when it commits; this buffer does the same for Faust's changelog buffer:
   as it did when the changelog lagged the Table in the send buffer;
 - more than `max_held` keys held hands them all over at once (a bound on memory and on the
   work a commit must do); `max_held = 0` turns coalescing off. The worker's producer sets it
-  from PILLARWATCH_CHANGELOG_CACHE_KEYS (default 500). A large bound costs more memory than
-  the held writes themselves (most likely because a commit hands them all to the producer at
-  once, and the rows the worker keeps, allocated among that burst's short-lived objects, pin
-  the heap it grew to). With 100,000 open contacts on 8 partitions a worker held 298 MB
-  resident at 10,000 keys, 208 MB at 500 and 213 MB without the cache (docs/performance.md,
-  "Session 12").
+  from PILLARWATCH_CHANGELOG_CACHE_KEYS (default 500). A commit hands every held write to
+  the producer at once; each was encoded into an 8 KB orjson buffer until streams/codecs.py
+  trimmed them, so 10,000 held keys cost a peak of 240 MB with 100,000 open contacts on 8
+  partitions, and 187 MB trimmed (179 MB at 500; docs/performance.md, "Session 13").
 
 The in-memory Table is unchanged: the worker reads its own writes at once. What lags is the
 changelog, by up to one commit interval (2.8 s), which only a restore or a standby reads.

@@ -64,9 +64,9 @@ class Settings:
     #: PILLARWATCH_CHANGELOG_CACHE_KEYS: Table writes a worker holds, the last one per key,
     #: until its next commit sends them (streams/changelog_buffer.py); more keys than this
     #: are sent at once, and 0 sends every write as it is made. More keys coalesce more writes
-    #: on a busy worker and cost memory: with 100,000 open contacts on 8 partitions the worker
-    #: held 213 MB resident at 0, 208 MB at 500 and 298 MB at 10,000 (on 4 partitions: 189 MB
-    #: at 0, 193 at 500, 200 at 1,000, 206 at 2,000; docs/performance.md, "Session 12").
+    #: on a busy worker and cost a little memory: with 100,000 open contacts on 8 partitions
+    #: the worker's peak was 179 MB at 500 and 187 MB at 10,000 (docs/performance.md,
+    #: "Session 13"; 298 MB at 10,000 before the json codec trimmed its values).
     changelog_cache_keys: int = 500
     #: PILLARWATCH_MAX_QUEUES: distinct queue label values exported; the rest fold into
     #: ``other`` (counted in pillarwatch_labels_folded_total) so a bug upstream sending ids as
