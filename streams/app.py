@@ -13,7 +13,12 @@ from pillarwatch.streams import codecs
 from pillarwatch.streams.agents import install_all
 from pillarwatch.streams.clock import StreamClock
 from pillarwatch.streams.flow_control import ResumeOnceFlowControl
-from pillarwatch.streams.metrics import Metrics, ScrapeCollector, partition_gauges
+from pillarwatch.streams.metrics import (
+    PARTITION_GAUGES,
+    Metrics,
+    ScrapeCollector,
+    partition_gauges,
+)
 from pillarwatch.streams.readiness import install_readiness
 from pillarwatch.streams.rocksdb_options import table_options
 from pillarwatch.streams.sensor import setup_sensor
@@ -152,7 +157,9 @@ def create_app(
     # Faust's own sensor on our registry, under a fixed prefix (not the configurable app id),
     # without the per-event series nothing reads (streams/sensor.py).
     setup_sensor(app, app.registry, "faust")
-    app.registry.register(ScrapeCollector(partition_gauges(lambda: _assignment(app))))
+    app.registry.register(
+        ScrapeCollector(partition_gauges(lambda: _assignment(app)), PARTITION_GAUGES)
+    )
     install_readiness(app)
     install_all(app)
     return app

@@ -48,7 +48,7 @@ from pillarwatch.models.events import Event, Rejection, decode
 from pillarwatch.models.staffing import AgentStateChange
 from pillarwatch.models.summaries import WireItem, to_wire, wire_key
 from pillarwatch.streams.batching import batches, set_current_event
-from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
+from pillarwatch.streams.metrics import LIVE_GAUGES, ScrapeCollector, gauge_family
 from pillarwatch.streams.outbox import Outbox
 from pillarwatch.streams.spec import AgentSpec
 
@@ -438,4 +438,4 @@ def install(app: PillarwatchApp) -> None:
     async def contacts_repartitioned(stream: StreamT[Any]) -> None:
         await hop.process(stream, repartitioned=True)
 
-    app.registry.register(ScrapeCollector(hop.live_gauges))
+    app.registry.register(ScrapeCollector(hop.live_gauges, LIVE_GAUGES))

@@ -38,7 +38,13 @@ from pillarwatch.streams.bucket_tables import (
     read_rows,
     set_agent_state,
 )
-from pillarwatch.streams.metrics import ScrapeCollector, gauge_family
+from pillarwatch.streams.metrics import (
+    LIVE_GAUGES,
+    PARTITION_GAUGES,
+    ScrapeCollector,
+    gauge_family,
+    scrape_gauge_names,
+)
 from pillarwatch.streams.outbox import Outbox
 from pillarwatch.streams.pillar_runtime import queue_signals
 from pillarwatch.streams.spec import AgentSpec
@@ -49,7 +55,10 @@ from pillarwatch.streams.write_back import WriteBack
 if TYPE_CHECKING:
     from pillarwatch.streams.app import PillarwatchApp
 
-__all__ = ["MEASURE_GAUGES", "SPEC", "install"]
+__all__ = ["MEASURE_GAUGES", "SPEC", "WINDOW_GAUGES", "install"]
+
+#: Every gauge the windows may yield at scrape time (`ScrapeCollector`).
+WINDOW_GAUGES = scrape_gauge_names(exclude=(*PARTITION_GAUGES, *LIVE_GAUGES))
 
 SPEC = AgentSpec(
     name="measures",
@@ -155,4 +164,4 @@ def install(app: PillarwatchApp) -> None:
                 final.add_metric([queue, channel], value)
         yield final
 
-    app.registry.register(ScrapeCollector(window_gauges))
+    app.registry.register(ScrapeCollector(window_gauges, WINDOW_GAUGES))

@@ -24,7 +24,7 @@ from pillarwatch.models.events import Event, decode
 from pillarwatch.models.journeys import JourneyDelta
 from pillarwatch.models.pillars import registry, signal_pillars
 from pillarwatch.scrape import Samples, parse
-from pillarwatch.streams.metrics import Metrics, ScrapeCollector
+from pillarwatch.streams.metrics import Metrics, ScrapeCollector, scrape_gauge_names
 from pillarwatch.streams.staffing_export import staffing_samples
 from pillarwatch.streams.window_export import final_fcr, result_samples
 from tests.support.reference import reference
@@ -76,7 +76,7 @@ def pure_samples(lines: list[bytes], config_path: Path | None) -> Samples:
             final.add_metric([queue, channel], value)
         yield final
 
-    metrics.registry.register(ScrapeCollector(families))
+    metrics.registry.register(ScrapeCollector(families, scrape_gauge_names()))
     return parse(generate_latest(metrics.registry).decode())
 
 
