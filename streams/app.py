@@ -146,7 +146,8 @@ def create_app(
     options.update(overrides or {})
     app = PillarwatchApp(settings.app_id, **options)
     app.settings = settings
-    # Collectors without names (the scrape-time gauges) stay in a `name[]`-filtered page.
+    # A collector that cannot name its samples stays in a `name[]`-filtered page (ours all
+    # name theirs: streams/metrics.py `ScrapeCollector`).
     app.registry = (
         registry
         if registry is not None

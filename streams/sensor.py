@@ -78,9 +78,11 @@ def metrics_page(app: faust.App, registry: CollectorRegistry) -> None:
     The whole page is about a thousand lines, and writing it out is about half of a scrape's
     cost on the worker (docs/performance.md, "The scrape"). A reader that wants a few series
     (the latency benchmark, a health probe) takes a page of those. The filter is
-    prometheus_client's `restricted_registry`: each named sample's collector is collected,
-    and so is every collector that cannot name its samples in advance (the window gauges) when
-    the registry was made with `support_collectors_without_names` (`create_app` makes it so).
+    prometheus_client's `restricted_registry`: only the collectors of the named samples are
+    collected. The scrape-time gauges name theirs (`ScrapeCollector`'s `names`), so a page of
+    Faust's counters does not compute the windows; a collector that could not name its
+    samples would still be collected for every filtered page, as the registry is made with
+    `support_collectors_without_names` (`create_app`).
     """
 
     @app.page("/metrics")
