@@ -10,7 +10,9 @@ BENCH_LEVERS_OFF (comma-separated, `pillarwatch bench --levers-off`):
 - `changelog_cache`: one changelog message per Table write, none coalesced until the commit
   (streams/changelog_buffer.py);
 - `json_trim`: Faust's own json codec, whose values keep orjson's 4 KB+ buffer
-  (streams/codecs.py).
+  (streams/codecs.py);
+- `changelog_batches`: a commit's held changelog writes sent one by one through Faust's
+  publish path instead of one record batch per partition (streams/changelog_batches.py).
 
 BENCH_CHANGELOG_CACHE_KEYS=N sets the worker's PILLARWATCH_CHANGELOG_CACHE_KEYS (the bench
 passes no PILLARWATCH_* variable of its own environment to a worker): the memory and
@@ -36,7 +38,7 @@ from types import FrameType
 from pillarwatch.streams.settings import Settings
 from pillarwatch.worker import run_worker
 
-LEVERS = ("batching", "sensor", "fetch_wait", "changelog_cache", "json_trim")
+LEVERS = ("batching", "sensor", "fetch_wait", "changelog_cache", "json_trim", "changelog_batches")
 
 
 def levers_off(names: str) -> None:
@@ -68,6 +70,10 @@ def levers_off(names: str) -> None:
             from pillarwatch.streams import codecs
 
             setattr(codecs, "install", lambda: None)  # noqa: B010 (undone for a measurement)
+        elif name == "changelog_batches":
+            from pillarwatch.streams import transport
+
+            transport.BATCH_CHANGELOGS = False
         elif name == "changelog_cache":
             os.environ["PILLARWATCH_CHANGELOG_CACHE_KEYS"] = "0"
         else:

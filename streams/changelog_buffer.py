@@ -22,6 +22,10 @@ when it commits; this buffer does the same for Faust's changelog buffer:
   trimmed them, so 10,000 held keys cost a peak of 240 MB with 100,000 open contacts on 8
   partitions, and 187 MB trimmed (179 MB at 500; docs/performance.md, "Session 13").
 
+A release goes to the send queue as one item (`HeldWrites`), and the worker's producer sends
+it as one record batch per changelog partition (streams/changelog_batches.py), not message
+by message through Faust's publish path.
+
 The in-memory Table is unchanged: the worker reads its own writes at once. What lags is the
 changelog, by up to one commit interval (2.8 s), which only a restore or a standby reads.
 A superseded write's future is left unresolved: nothing awaits a changelog future, and its
@@ -31,12 +35,16 @@ callback (RocksDB's persisted offset) runs for the write that replaced it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from faust.transport.producer import ProducerBuffer
 
-__all__ = ["CoalescingBuffer", "DrainingBuffer"]
+__all__ = ["CoalescingBuffer", "DrainingBuffer", "HeldWrites"]
+
+
+class HeldWrites(list[Any]):
+    """The writes one release hands over: one item of the send queue, sent together."""
 
 
 class DrainingBuffer(ProducerBuffer):
@@ -66,9 +74,12 @@ class DrainingBuffer(ProducerBuffer):
 
     async def _send_pending(self, fut: Any) -> None:
         try:
-            await super()._send_pending(fut)
+            await self._publish(fut)
         finally:
             self._handed += 1
+
+    async def _publish(self, item: Any) -> None:
+        await super()._send_pending(item)
 
     async def flush(self) -> None:
         """Return when every message put before this call was handed over."""
@@ -92,6 +103,9 @@ class CoalescingBuffer(DrainingBuffer):
     #: Keys held before they are all handed over without waiting for a commit (the worker's
     #: producer sets it from its settings).
     max_held = 500
+    #: Sends a release's writes together (the worker's producer sets it to
+    #: streams/changelog_batches.py `send_batches`); None: one by one, Faust's own path.
+    send_held: Callable[[HeldWrites], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -120,10 +134,21 @@ class CoalescingBuffer(DrainingBuffer):
         return len(self._held)
 
     def release(self) -> None:
-        """Hand every held write to the send queue, in the order their keys were first held."""
+        """Hand every held write to the send queue, in the order their keys were first held,
+        as one item: the queue's length, on which Faust's conductor waits (`wait_until_ebb`),
+        counts releases, not writes, so a commit's release does not stall the streams."""
         held, self._held = self._held, {}
-        for fut in held.values():
-            super().put(fut)
+        if held:
+            super().put(HeldWrites(held.values()))
+
+    async def _publish(self, item: Any) -> None:
+        if not isinstance(item, HeldWrites):
+            await super()._publish(item)
+        elif self.send_held is not None:
+            await self.send_held(item)
+        else:
+            for fut in item:
+                await super()._publish(fut)
 
     async def flush(self) -> None:
         """Hand over the held writes, then return when every write put so far was sent."""

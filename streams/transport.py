@@ -12,17 +12,22 @@ more often (FETCH_MAX_WAIT_MS apart); a busy one always has data and never waits
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from pillarwatch.streams.changelog_batches import send_batches
 from pillarwatch.streams.changelog_buffer import CoalescingBuffer
 
-__all__ = ["FETCH_MAX_WAIT_MS", "Producer", "Transport"]
+__all__ = ["BATCH_CHANGELOGS", "FETCH_MAX_WAIT_MS", "Producer", "Transport"]
 
 #: How long the broker may hold the worker's fetch when no data is there. Each hop's latency
 #: on a broker that always waits this long is up to this much (half of it on average).
 FETCH_MAX_WAIT_MS = 100
+#: A commit's held changelog writes go out as one record batch per partition
+#: (streams/changelog_batches.py); False sends them one by one through Faust (a bench lever).
+BATCH_CHANGELOGS = True
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -50,6 +55,8 @@ class Producer(faust_aiokafka.Producer):
             buffer.app = self.app
             settings = self.app.settings  # type: ignore[attr-defined]  # a PillarwatchApp
             buffer.max_held = settings.changelog_cache_keys
+            if BATCH_CHANGELOGS:
+                buffer.send_held = partial(send_batches, self.app, self)
             self.buffer = buffer
 
     async def on_stop(self) -> None:

@@ -101,6 +101,32 @@ def test_stopping_the_producer_sends_what_is_held() -> None:
     assert asyncio.run(run()) == [("k", 1)]
 
 
+def test_a_release_is_one_item_of_the_send_queue_and_goes_to_send_held_in_order() -> None:
+    # One item: Faust's conductor waits while the queue is longer than 100 (`wait_until_ebb`);
+    # counted in writes, every commit's release of up to 500 stalled the streams.
+    async def run() -> tuple[int, list[list[tuple[Any, Any]]], list[tuple[Any, Any]]]:
+        buffer = await started()
+        sent: list[list[tuple[Any, Any]]] = []
+
+        async def send_held(writes: list[Any]) -> None:
+            sent.append([(fut.message.key, fut.message.value) for fut in writes])
+
+        buffer.send_held = send_held
+        channel = Channel()
+        for key, value in [("a", 1), ("b", 2), ("a", 3)]:
+            buffer.put(write(channel, key, value))
+        buffer.release()
+        queued = buffer.size
+        await buffer.flush()
+        await buffer.stop()
+        return queued, sent, channel.published
+
+    queued, sent, one_by_one = asyncio.run(run())
+    assert queued == 1
+    assert sent == [[("a", 3), ("b", 2)]]
+    assert one_by_one == []  # nothing went through Faust's per-message path
+
+
 def test_the_workers_producer_buffers_changelogs_in_a_coalescing_buffer() -> None:
     # End to end (a restore from the changelog after SIGKILL and SIGTERM, fail-over, RocksDB
     # restart) this is covered by tests/integration/test_failures.py, test_two_workers.py and
@@ -108,6 +134,7 @@ def test_the_workers_producer_buffers_changelogs_in_a_coalescing_buffer() -> Non
     app = create_app(Settings(broker="kafka://127.0.0.1:9"))
     assert isinstance(app.producer.buffer, CoalescingBuffer)
     assert app.producer.buffer.max_held == 500
+    assert app.producer.buffer.send_held is not None  # in batches (streams/changelog_batches.py)
 
 
 def test_the_bound_is_the_changelog_cache_keys_setting() -> None:
