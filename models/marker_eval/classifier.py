@@ -22,8 +22,8 @@ from pillarwatch.models.marker_eval.sets import (
     load_split,
     split_digest,
 )
-from pillarwatch.models.marker_ngrams import QUESTION
-from pillarwatch.models.markers import NGRAM_MODEL, SIZES, asks, char_ngrams, normalise
+from pillarwatch.models.marker_ngrams import QUESTION, asks
+from pillarwatch.models.markers import NGRAM_MODEL, SIZES, char_ngrams, normalise
 
 __all__ = ["MODEL_PATH", "train", "write_model"]
 
@@ -48,9 +48,13 @@ PAIRS: Final = False
 # (pruned after training; None keeps all). A message holding none of the kept pairs' first words
 # pays nothing for them (NgramModel.pair_heads).
 PAIR_MIN: Final[float | None] = None
-# The question pseudo-word (marker_ngrams.QUESTION) for a message whose raw text holds a question
-# mark: `pillarwatch markers cv --question` measures it.
-QUESTION_WORD: Final = False
+# Which markers' models get the question pseudo-word (marker_ngrams.QUESTION) for a message whose
+# raw text holds a question mark: "none", "complaint" or "all" (`pillarwatch markers cv
+# --question ...`). Complaint alone: in 5-fold CV on the 6,011-row dev split (seventh round,
+# docs/markers.md) it cut the held-out false complaints by a quarter and found as many complaints;
+# for all three markers it also cost empathy recall.
+QUESTION_WORD: Final = "complaint"
+QUESTION_CHOICES: Final = ("none", "complaint", "all")
 # How much more a row without the marker weighs than under "balanced" class weights, per
 # marker (complaint, apology, empathy). Above 1 buys precision with recall: complaint at 2 and
 # 3 met the goal in no more cells in 5-fold CV on dev (third round, docs/markers.md), so 1.
@@ -99,7 +103,7 @@ def train(
     examples: Iterable[Example],
     folder: Path = DEFAULT_DATA,
     pairs: bool | None = None,
-    question: bool | None = None,
+    question: str | None = None,
     pair_min: float | None = None,
 ) -> dict[str, object]:
     """Fit the models; return the JSON-ready model.
@@ -113,6 +117,8 @@ def train(
 
     pairs = PAIRS if pairs is None else pairs
     question = QUESTION_WORD if question is None else question
+    if question not in QUESTION_CHOICES:
+        raise ValueError(f"question must be one of {QUESTION_CHOICES}, not {question!r}")
     pair_min = PAIR_MIN if pair_min is None else pair_min
     rows = list(examples)
     test_lines = _test_lines(folder)
@@ -126,7 +132,9 @@ def train(
         vectoriser = CountVectorizer(
             # Counts, not presence: the runtime adds up each distinct word's logits, so a gram
             # shared by two words weighs twice (models.markers.NgramModel).
-            analyzer=_features(pairs, question),
+            analyzer=_features(
+                pairs, question == "all" or (question == "complaint" and index == 0)
+            ),
         )
         if not chosen:
             bias.append(_NEVER)
@@ -148,7 +156,7 @@ def train(
     return {
         "sizes": list(SIZES),
         "pairs": pairs,
-        "question": question and QUESTION in weights,
+        "question": QUESTION in weights,
         "weights": weights,
         "bias": bias,
         "threshold": THRESHOLD,

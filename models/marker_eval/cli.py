@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pillarwatch.models.marker_eval.bench import bench
+from pillarwatch.models.marker_eval.classifier import QUESTION_CHOICES
 from pillarwatch.models.marker_eval.crossval import FOLDS, cross_validate, merge
 from pillarwatch.models.marker_eval.gates import GOAL, below_gate
 from pillarwatch.models.marker_eval.options import NAMES, OPTIONS
@@ -143,8 +144,8 @@ def _cv(argv: Sequence[str]) -> int:
     )
     parser.add_argument(
         "--question",
-        action=argparse.BooleanOptionalAction,
-        help="the question pseudo-word for a message with a question mark",
+        choices=QUESTION_CHOICES,
+        help="which markers get the question pseudo-word (a message with a question mark)",
     )
     parser.add_argument(
         "--source",

@@ -46,7 +46,7 @@ def cross_validate(
     threshold: float | None = None,
     scored: Callable[[Example], bool] = lambda ex: True,
     pairs: bool | None = None,
-    question: bool | None = None,
+    question: str | None = None,
     pair_min: float | None = None,
 ) -> dict[str, dict[str, dict[str, Counts]]]:
     """Counts per option, language and marker, each row scored by a model that never saw it.
