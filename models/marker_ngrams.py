@@ -2,9 +2,9 @@
 
 A logistic model per marker over character n-grams of each normalised word, trained on the dev
 split by `pillarwatch markers train` (models/marker_eval/classifier.py) and shipped as
-models/lexicons/ngram_model.json: {"sizes", "pairs", "weights": {gram: [complaint, apology,
-empathy]}, "bias": [...], "threshold": probability, "trained_on": sha256 of the dev split}.
-Scored in pure Python: scikit-learn is needed only to train.
+models/lexicons/ngram_model.json: {"sizes", "pairs", "question", "weights": {gram: [complaint,
+apology, empathy]}, "bias": [...], "threshold": probability, "trained_on": sha256 of the dev
+split}. Scored in pure Python: scikit-learn is needed only to train.
 """
 
 from __future__ import annotations
@@ -16,8 +16,11 @@ from typing import Any, Final
 __all__ = [
     "BITS",
     "NGRAM_MODEL",
+    "QUESTION",
+    "QUESTION_MARKS",
     "SIZES",
     "NgramModel",
+    "asks",
     "char_ngrams",
     "word_features",
     "word_pairs",
@@ -41,6 +44,14 @@ SIZES: Final = (4,)
 # Distinct words whose three logits are kept: chat vocabulary is small and repetitive, so a
 # running stream mostly scores a message by adding up a few cached triples.
 _WORD_CACHE: Final = 1 << 16
+# Greek writes its question mark as ";" (U+037E, or the semicolon it decomposes to), and a
+# semicolon is rare in chat in the other languages: each counts as asking.
+QUESTION_MARKS: Final = ("?", ";", "\u037e", "\uff1f")
+# The question pseudo-word: one feature for a message whose raw text asks something (normalising
+# removes the marks). `_` never occurs in a normalised word, so it cannot collide with a word's
+# n-grams or a word pair. It lets the model weigh a question apart from a statement of the same
+# words (docs/markers.md, sixth and seventh rounds).
+QUESTION: Final = "_q"
 
 
 def _logit(probability: float) -> float:
@@ -53,21 +64,32 @@ def word_features(word: str, sizes: tuple[int, ...] = SIZES) -> set[str]:
     return {padded[i : i + k] for k in sizes for i in range(len(padded) - k + 1)} | {padded}
 
 
+def asks(text: str) -> bool:
+    """Whether the raw text holds a question mark (QUESTION_MARKS)."""
+    return "?" in text or ";" in text or "\u037e" in text or "\uff1f" in text
+
+
 def word_pairs(words: list[str]) -> set[str]:
     """Adjacent word pairs as features ("thanks_for", "for_nothing"): `_` never occurs in a
     normalised word, so a pair cannot collide with a word's n-gram."""
     return {f"{a}_{b}" for a, b in pairwise(words)}
 
 
-def char_ngrams(norm: str, sizes: tuple[int, ...] = SIZES, pairs: bool = False) -> list[str]:
+def char_ngrams(
+    norm: str, sizes: tuple[int, ...] = SIZES, pairs: bool = False, question: bool = False
+) -> list[str]:
     """Features of a normalised message: each distinct word's features, one after the other,
-    and (`pairs`) the distinct adjacent word pairs.
+    (`pairs`) the distinct adjacent word pairs, and (`question`: the raw text asks) QUESTION.
 
     A gram shared by two words counts twice, as the runtime adds up each word's logits.
     """
     words = norm.split()
     grams = [gram for word in set(words) for gram in word_features(word, sizes)]
-    return grams + sorted(word_pairs(words)) if pairs else grams
+    if pairs:
+        grams += sorted(word_pairs(words))
+    if question:
+        grams.append(QUESTION)
+    return grams
 
 
 class NgramModel:
@@ -80,6 +102,18 @@ class NgramModel:
         }
         self.bias: tuple[float, float, float] = (raw["bias"][0], raw["bias"][1], raw["bias"][2])
         self.pairs = bool(raw.get("pairs", False))
+        # The first words of the model's pairs: a message holding none of them pays for no pair
+        # (a trainer may keep only a few strong pairs, models/marker_eval/classifier.py).
+        self.pair_heads: frozenset[str] = (
+            frozenset(gram.split("_", 1)[0] for gram in self.weights if "_" in gram[1:])
+            if self.pairs
+            else frozenset()
+        )
+        # Whether the model was trained with QUESTION; its three weights when it was.
+        self.question = bool(raw.get("question", False))
+        self.question_logits: tuple[float, float, float] = self.weights.get(
+            QUESTION, (0.0, 0.0, 0.0)
+        )
         # One probability for every marker, or one per marker [complaint, apology, empathy];
         # 0.5 is the plain logistic decision.
         raw_threshold = raw.get("threshold", 0.5)
@@ -127,8 +161,9 @@ class NgramModel:
                     empathy += weight[2]
             self.word_cache[word] = (complaint, apology, empathy)
 
-    def classify(self, norm: str) -> int:
-        """Markers found in a normalised message."""
+    def classify(self, norm: str, question: bool = False) -> int:
+        """Markers found in a normalised message; `question`: its raw text asks (`asks`),
+        which counts only for a model trained with the question word."""
         complaint, apology, empathy = self.bias
         words = norm.split()
         cache = self.word_cache
@@ -140,12 +175,19 @@ class NgramModel:
             complaint += c
             apology += a
             empathy += e
-        if self.pairs:
-            for weight in map(self.weights.get, word_pairs(words)):
+        heads = self.pair_heads
+        if heads and not heads.isdisjoint(distinct):
+            pairs = {f"{a}_{b}" for a, b in pairwise(words) if a in heads}
+            for weight in map(self.weights.get, pairs):
                 if weight is not None:
                     complaint += weight[0]
                     apology += weight[1]
                     empathy += weight[2]
+        if question and self.question:
+            c, a, e = self.question_logits
+            complaint += c
+            apology += a
+            empathy += e
         complaint_floor, apology_floor, empathy_floor = self.min_logits
         complaint_bit, apology_bit, empathy_bit = BITS
         return (

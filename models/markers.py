@@ -26,8 +26,10 @@ from typing import Any, Final
 from pillarwatch.models.marker_clauses import found_in_a_clause
 from pillarwatch.models.marker_ngrams import (
     NGRAM_MODEL,
+    QUESTION_MARKS,
     SIZES,
     NgramModel,
+    asks,
     char_ngrams,
     word_features,
     word_pairs,
@@ -291,11 +293,14 @@ def _load_model() -> NgramModel | None:
 _MODEL: Final = _load_model()
 
 
-def classify(norm: str, model: NgramModel | None = None) -> int:
+def classify(norm: str, model: NgramModel | None = None, text: str | None = None) -> int:
     """Markers the n-gram classifier (the shipped one by default) finds in a normalised
-    message; 0 without a model."""
+    message; 0 without a model. `text`, the raw message, tells a model trained with the
+    question word whether the message asks (normalising removes the question marks)."""
     chosen = model or _MODEL
-    return 0 if chosen is None else chosen.classify(norm)
+    if chosen is None:
+        return 0
+    return chosen.classify(norm, chosen.question and text is not None and asks(text))
 
 
 # --- detection ---------------------------------------------------------------------------
@@ -309,10 +314,8 @@ _BARE_QUESTION_WORDS: Final = 2
 # "Sorry, which account do you mean?": a message opened by "sorry" with no reason after it
 # that asks something (a "?" anywhere) or asks to wait/repeat (the [repeat] table) asks for
 # repetition or attention. Only up to this many words: a longer message has room for a reason.
+# Asking: a "?" or Greek's ";" (models.marker_ngrams.QUESTION_MARKS, `asks`).
 _COURTESY_MAX_WORDS: Final = 16
-# Greek writes its question mark as ";" (U+037E, or the semicolon it decomposes to), and a
-# semicolon is rare in chat in the other languages: both count as asking.
-_QUESTION_MARKS: Final = ("?", ";", "\u037e", "\uff1f")
 
 
 def _only_courtesy(norm: str, lexicon: _Lexicon) -> bool:
@@ -326,7 +329,7 @@ def _only_courtesy(norm: str, lexicon: _Lexicon) -> bool:
 
 def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
     words = len(norm.split())
-    if words <= _BARE_QUESTION_WORDS and text.rstrip().endswith(_QUESTION_MARKS):
+    if words <= _BARE_QUESTION_WORDS and text.rstrip().endswith(QUESTION_MARKS):
         return True
     asks_or_waits = lexicon.repeat is not None and lexicon.repeat.search(norm) is not None
     if words <= _REPEAT_MAX_WORDS and asks_or_waits:
@@ -335,7 +338,7 @@ def _is_repeat_request(norm: str, text: str, lexicon: _Lexicon) -> bool:
     # file": opens with a courtesy, gives no reason, and asks something or asks to wait.
     return (
         words <= _COURTESY_MAX_WORDS
-        and (asks_or_waits or any(mark in text for mark in _QUESTION_MARKS))
+        and (asks_or_waits or asks(text))
         and lexicon.courtesy is not None
         and _only_courtesy(" " + norm.lstrip(), lexicon)
     )
@@ -367,10 +370,17 @@ def detect(
     if classifier:
         # A marker the lexicon saw negated ("nothing to apologise for") stays negated: the
         # classifier has no notion of negation scope.
-        found |= classify(norm, model) & ~cancelled
-        if found & APOLOGY and not (found | cancelled) & EMPATHY:
-            # The apology's words weigh against empathy: judge each clause on its own.
-            found |= found_in_a_clause(text, EMPATHY, lambda part: classify(part, model))
+        chosen = model or _MODEL
+        if chosen is not None:
+            # Whether the message asks, for a model trained with the question word: the
+            # message's, also for its clauses below.
+            question = chosen.question and asks(text)
+            found |= chosen.classify(norm, question) & ~cancelled
+            if found & APOLOGY and not (found | cancelled) & EMPATHY:
+                # The apology's words weigh against empathy: judge each clause on its own.
+                found |= found_in_a_clause(
+                    text, EMPATHY, lambda part: chosen.classify(part, question)
+                )
     if found & COMPLAINT and any(
         lx.excuse is not None and lx.excuse.search(norm) for lx in lexicons
     ):

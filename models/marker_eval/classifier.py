@@ -9,7 +9,7 @@ Training needs scikit-learn (the `markers-train` extra); the runtime does not.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
@@ -22,6 +22,7 @@ from pillarwatch.models.marker_eval.sets import (
     load_split,
     split_digest,
 )
+from pillarwatch.models.marker_ngrams import QUESTION, asks
 from pillarwatch.models.markers import NGRAM_MODEL, SIZES, char_ngrams, normalise
 
 __all__ = ["MODEL_PATH", "train", "write_model"]
@@ -43,6 +44,17 @@ THRESHOLD: Final = 0.6
 # CV on dev (combined, retired-test rows: 16 cells against 15; all dev rows: 26 against 27),
 # so off; `pillarwatch markers cv --pairs` measures them again.
 PAIRS: Final = False
+# With PAIRS, keep only the pairs whose weight for some marker is at least this in absolute value
+# (pruned after training; None keeps all). A message holding none of the kept pairs' first words
+# pays nothing for them (NgramModel.pair_heads).
+PAIR_MIN: Final[float | None] = None
+# Which markers' models get the question pseudo-word (marker_ngrams.QUESTION) for a message whose
+# raw text holds a question mark: "none", "complaint" or "all" (`pillarwatch markers cv
+# --question ...`). Complaint alone: in 5-fold CV on the 6,011-row dev split (seventh round,
+# docs/markers.md) it cut the held-out false complaints by a quarter and found as many complaints;
+# for all three markers it also cost empathy recall.
+QUESTION_WORD: Final = "complaint"
+QUESTION_CHOICES: Final = ("none", "complaint", "all")
 # How much more a row without the marker weighs than under "balanced" class weights, per
 # marker (complaint, apology, empathy). Above 1 buys precision with recall: complaint at 2 and
 # 3 met the goal in no more cells in 5-fold CV on dev (third round, docs/markers.md), so 1.
@@ -71,18 +83,43 @@ def _class_weights(y: list[bool], negative_weight: float) -> dict[bool, float]:
     }
 
 
+def _features(pairs: bool, question: bool) -> Callable[[str], list[str]]:
+    def analyse(text: str) -> list[str]:
+        return char_ngrams(normalise(text), SIZES, pairs, question and asks(text))
+
+    return analyse
+
+
+def _prune_pairs(weights: dict[str, list[float]], minimum: float) -> dict[str, list[float]]:
+    """Drop the word pairs whose weights are all below `minimum` in absolute value."""
+    return {
+        gram: w
+        for gram, w in weights.items()
+        if "_" not in gram[1:] or max(abs(v) for v in w) >= minimum
+    }
+
+
 def train(
-    examples: Iterable[Example], folder: Path = DEFAULT_DATA, pairs: bool | None = None
+    examples: Iterable[Example],
+    folder: Path = DEFAULT_DATA,
+    pairs: bool | None = None,
+    question: str | None = None,
+    pair_min: float | None = None,
 ) -> dict[str, object]:
     """Fit the models; return the JSON-ready model.
 
-    Refuses a row of the test split: one that carries its source, or whose text is a line of
-    the test files in `folder`.
+    `pairs`, `question`, `pair_min`: the settings PAIRS, QUESTION_WORD and PAIR_MIN when None
+    (`pair_min` only with pairs). Refuses a row of the test split: one that carries its
+    source, or whose text is a line of the test files in `folder`.
     """
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
     pairs = PAIRS if pairs is None else pairs
+    question = QUESTION_WORD if question is None else question
+    if question not in QUESTION_CHOICES:
+        raise ValueError(f"question must be one of {QUESTION_CHOICES}, not {question!r}")
+    pair_min = PAIR_MIN if pair_min is None else pair_min
     rows = list(examples)
     test_lines = _test_lines(folder)
     for ex in rows:
@@ -95,7 +132,9 @@ def train(
         vectoriser = CountVectorizer(
             # Counts, not presence: the runtime adds up each distinct word's logits, so a gram
             # shared by two words weighs twice (models.markers.NgramModel).
-            analyzer=lambda text: char_ngrams(normalise(text), SIZES, pairs),
+            analyzer=_features(
+                pairs, question == "all" or (question == "complaint" and index == 0)
+            ),
         )
         if not chosen:
             bias.append(_NEVER)
@@ -112,9 +151,12 @@ def train(
             if weight:
                 weights.setdefault(str(gram), [0.0, 0.0, 0.0])[index] = round(float(weight), 3)
         bias.append(round(float(model.intercept_[0]), 4))
+    if pairs and pair_min is not None:
+        weights = _prune_pairs(weights, pair_min)
     return {
         "sizes": list(SIZES),
         "pairs": pairs,
+        "question": QUESTION in weights,
         "weights": weights,
         "bias": bias,
         "threshold": THRESHOLD,

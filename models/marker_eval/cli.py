@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pillarwatch.models.marker_eval.bench import bench
+from pillarwatch.models.marker_eval.classifier import QUESTION_CHOICES
 from pillarwatch.models.marker_eval.crossval import FOLDS, cross_validate, merge
 from pillarwatch.models.marker_eval.gates import GOAL, below_gate
 from pillarwatch.models.marker_eval.options import NAMES, OPTIONS
@@ -137,7 +138,15 @@ def _cv(argv: Sequence[str]) -> int:
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--threshold", type=float, help="classifier probability threshold")
     parser.add_argument("--errors", action="store_true", help="list held-out mistakes")
-    parser.add_argument("--pairs", action="store_true", help="add word-pair features")
+    parser.add_argument("--pairs", action=argparse.BooleanOptionalAction, help="word-pair features")
+    parser.add_argument(
+        "--pair-min", type=float, help="with --pairs: keep pairs weighing at least this"
+    )
+    parser.add_argument(
+        "--question",
+        choices=QUESTION_CHOICES,
+        help="which markers get the question pseudo-word (a message with a question mark)",
+    )
     parser.add_argument(
         "--source",
         help="count only held-out rows of this source (e.g. retired-test: rows no lexicon "
@@ -156,7 +165,9 @@ def _cv(argv: Sequence[str]) -> int:
         max(2, args.folds),
         args.threshold,
         scored=lambda ex: source is None or ex.source == source,
-        pairs=args.pairs or None,
+        pairs=args.pairs,
+        question=args.question,
+        pair_min=args.pair_min,
     )
     rows = "" if source is None else f", rows of source {source}"
     for name in names:

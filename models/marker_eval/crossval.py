@@ -46,12 +46,15 @@ def cross_validate(
     threshold: float | None = None,
     scored: Callable[[Example], bool] = lambda ex: True,
     pairs: bool | None = None,
+    question: str | None = None,
+    pair_min: float | None = None,
 ) -> dict[str, dict[str, dict[str, Counts]]]:
     """Counts per option, language and marker, each row scored by a model that never saw it.
 
     `threshold`: the classifier's probability threshold (default: the trainer's THRESHOLD).
     `scored`: which held-out rows are counted (all are trained on in the other folds).
-    `pairs`: word-pair features (default: the trainer's PAIRS).
+    `pairs`, `question`, `pair_min`: word-pair features, the question word, the pairs kept
+    (default: the trainer's PAIRS, QUESTION_WORD, PAIR_MIN).
     """
     from pillarwatch.models.marker_eval.classifier import THRESHOLD, train
 
@@ -62,7 +65,7 @@ def cross_validate(
         rest: Iterable[Example] = (
             ex for rows in sets.values() for ex in rows if fold_of(ex, folds) != held_out
         )
-        raw = train(rest, pairs=pairs)
+        raw = train(rest, pairs=pairs, question=question, pair_min=pair_min)
         raw["threshold"] = THRESHOLD if threshold is None else threshold
         model = NgramModel(raw)
         detectors = options(model)

@@ -54,7 +54,7 @@ def options(model: NgramModel | None = None) -> dict[str, Detector]:
 
     def classifier(text: str, lang: str | None) -> int:
         # The classifier's bits, with detect()'s repeat-request rule applied to them too.
-        found = classify(" " + normalise(text) + " ", model)
+        found = classify(" " + normalise(text) + " ", model, text)
         if found & APOLOGY and asks_to_repeat(text, lang):
             found &= ~APOLOGY
         return found
