@@ -8,17 +8,24 @@ then adds up to 1.5 s to every hop: a message produced while the worker's fetch 
 is handed over only when the wait ends. A real Kafka broker answers as soon as
 `fetch_min_bytes` (1) are there, so there a shorter wait only means an idle worker asks
 more often (FETCH_MAX_WAIT_MS apart); a busy one always has data and never waits.
+
+Its consumer also reads the changelogs' end offsets for table recovery from the records, not
+from the broker's ListOffsets answer alone (streams/end_offsets.py), and its producer holds
+and batches changelog writes (streams/changelog_buffer.py, streams/changelog_batches.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from pillarwatch.streams.changelog_batches import send_batches
 from pillarwatch.streams.changelog_buffer import CoalescingBuffer
+from pillarwatch.streams.end_offsets import true_end_offsets
 
 __all__ = ["BATCH_CHANGELOGS", "FETCH_MAX_WAIT_MS", "Producer", "Transport"]
 
@@ -36,6 +43,32 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         # Read by aiokafka's `start()` when it builds the Fetcher; Faust passes no setting.
         consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
         return consumer
+
+    async def _highwaters(self, partitions: Any) -> Mapping[Any, int]:
+        # Table recovery reads changelogs up to these ends: read past a broker that reports
+        # a last batch's first offset (streams/end_offsets.py).
+        reported = await super()._highwaters(partitions)
+        if self.consumer.in_transaction:
+            return reported
+        return await true_end_offsets(self._create_probe_consumer, reported)  # type: ignore[return-value]
+
+    def _create_probe_consumer(self) -> AIOKafkaConsumer:
+        """A consumer without a group, with the worker consumer's broker and credentials."""
+        conf = self.app.conf
+        transport: Any = self.transport  # Faust's aiokafka Transport
+        auth = faust_aiokafka.credentials_to_aiokafka_auth(
+            conf.broker_credentials, conf.ssl_context
+        )
+        return AIOKafkaConsumer(
+            client_id=conf.broker_client_id,
+            bootstrap_servers=faust_aiokafka.server_list(transport.url, transport.default_port),
+            request_timeout_ms=int(conf.broker_request_timeout * 1000.0),
+            enable_auto_commit=False,
+            auto_offset_reset="latest",
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+            check_crcs=conf.broker_check_crcs,
+            **auth,
+        )
 
 
 class Consumer(faust_aiokafka.Consumer):
@@ -68,8 +101,8 @@ class Producer(faust_aiokafka.Producer):
 
 
 class Transport(faust_aiokafka.Transport):
-    """Faust's aiokafka transport: its consumer with FETCH_MAX_WAIT_MS, its producer with a
-    `CoalescingBuffer` (streams/changelog_buffer.py)."""
+    """Faust's aiokafka transport: its consumer with FETCH_MAX_WAIT_MS and read end offsets,
+    its producer with a `CoalescingBuffer` (streams/changelog_buffer.py)."""
 
     Consumer = Consumer
     Producer = Producer
