@@ -20,7 +20,9 @@ from pillarwatch.models.sources import amazon_connect, genesys_cloud, twilio_tas
 from tests.integration._ingest_support import read_topic, unique_topic
 from tests.unit._fixtures import FIXTURES, load_form, load_json
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="function")]
+pytestmark = [pytest.mark.integration]
+# The async tests each run on a loop of their own; the CLI test below is synchronous.
+on_own_loop = pytest.mark.asyncio(loop_scope="function")
 
 Client = TestClient[web.Request, web.Application]
 TOKEN = "test-auth-token-not-a-secret"
@@ -66,6 +68,7 @@ def _twilio_body(name: str) -> str:
     return (FIXTURES / "twilio_taskrouter" / name).read_text().strip()
 
 
+@on_own_loop
 async def test_twilio_webhook_events_reach_the_topic_keyed_by_contact(
     client: Client, settings: IngestSettings
 ) -> None:
@@ -82,6 +85,7 @@ async def test_twilio_webhook_events_reach_the_topic_keyed_by_contact(
     assert sorted(map(json.dumps, (r.event for r in records))) == sorted(map(json.dumps, expected))
 
 
+@on_own_loop
 async def test_connect_and_genesys_webhooks_reach_the_topic(
     client: Client, settings: IngestSettings
 ) -> None:
@@ -103,6 +107,7 @@ async def test_connect_and_genesys_webhooks_reach_the_topic(
     assert sorted(map(json.dumps, (r.event for r in records))) == sorted(map(json.dumps, expected))
 
 
+@on_own_loop
 async def test_bad_twilio_signature_is_403_and_produces_nothing(
     client: Client, settings: IngestSettings
 ) -> None:
@@ -121,12 +126,14 @@ async def test_bad_twilio_signature_is_403_and_produces_nothing(
     assert await read_topic(settings.bootstrap, settings.dlq_topic, 0, wait_seconds=0) == []
 
 
+@on_own_loop
 async def test_oversize_body_is_413(client: Client) -> None:
     big = {"padding": "x" * (70 * 1024)}
     assert (await client.post("/aws/connect", json=big)).status == 413
     assert (await client.post("/genesys", data=orjson.dumps(big))).status == 413
 
 
+@on_own_loop
 async def test_malformed_payload_is_400_and_dead_lettered_with_reason(
     client: Client, settings: IngestSettings
 ) -> None:
@@ -167,6 +174,7 @@ async def test_malformed_payload_is_400_and_dead_lettered_with_reason(
     assert (await response.json())["unmapped"] == {"ignored_event_type": 1}
 
 
+@on_own_loop
 async def test_api_key_is_required_when_configured(settings: IngestSettings) -> None:
     keyed = dataclasses.replace(settings, api_key="k-123")
     async with TestClient(TestServer(make_app(keyed))) as client:
@@ -176,6 +184,7 @@ async def test_api_key_is_required_when_configured(settings: IngestSettings) -> 
         assert ok.status == 200
 
 
+@on_own_loop
 async def test_broker_unreachable_is_retryable_503(settings: IngestSettings) -> None:
     closed = dataclasses.replace(
         settings, broker=f"kafka://127.0.0.1:{free_port()}", send_timeout_seconds=1.0
@@ -186,6 +195,7 @@ async def test_broker_unreachable_is_retryable_503(settings: IngestSettings) -> 
         assert response.headers["Retry-After"] == "5"
 
 
+@on_own_loop
 async def test_frozen_broker_is_503_then_accepted_after_thaw_without_loss() -> None:
     with EmbeddedBroker() as broker:
         settings = IngestSettings(
