@@ -82,8 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         "--levers-off",
         default="",
         metavar="LEVERS",
-        help="levers to turn off in the workers, for a before/after: "
-        "batching,sensor,fetch_wait,changelog_cache,json_trim",
+        help="levers to turn off in the workers, for a before/after: batching,sensor,"
+        "fetch_wait,changelog_cache,json_trim,changelog_batches,end_offsets",
     )
     p.add_argument(
         "--profile",

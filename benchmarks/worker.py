@@ -13,6 +13,8 @@ BENCH_LEVERS_OFF (comma-separated, `pillarwatch bench --levers-off`):
   (streams/codecs.py);
 - `changelog_batches`: a commit's held changelog writes sent one by one through Faust's
   publish path instead of one record batch per partition (streams/changelog_batches.py).
+- `end_offsets`: table recovery trusts the broker's ListOffsets answer instead of reading each
+  changelog's end from its records (streams/end_offsets.py).
 
 BENCH_CHANGELOG_CACHE_KEYS=N sets the worker's PILLARWATCH_CHANGELOG_CACHE_KEYS (the bench
 passes no PILLARWATCH_* variable of its own environment to a worker): the memory and
@@ -38,7 +40,15 @@ from types import FrameType
 from pillarwatch.streams.settings import Settings
 from pillarwatch.worker import run_worker
 
-LEVERS = ("batching", "sensor", "fetch_wait", "changelog_cache", "json_trim", "changelog_batches")
+LEVERS = (
+    "batching",
+    "sensor",
+    "fetch_wait",
+    "changelog_cache",
+    "json_trim",
+    "changelog_batches",
+    "end_offsets",
+)
 
 
 def levers_off(names: str) -> None:
@@ -74,6 +84,10 @@ def levers_off(names: str) -> None:
             from pillarwatch.streams import transport
 
             transport.BATCH_CHANGELOGS = False
+        elif name == "end_offsets":
+            from pillarwatch.streams import transport
+
+            transport.READ_END_OFFSETS = False
         elif name == "changelog_cache":
             os.environ["PILLARWATCH_CHANGELOG_CACHE_KEYS"] = "0"
         else:

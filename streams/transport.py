@@ -27,7 +27,7 @@ from pillarwatch.streams.changelog_batches import send_batches
 from pillarwatch.streams.changelog_buffer import CoalescingBuffer
 from pillarwatch.streams.end_offsets import true_end_offsets
 
-__all__ = ["BATCH_CHANGELOGS", "FETCH_MAX_WAIT_MS", "Producer", "Transport"]
+__all__ = ["BATCH_CHANGELOGS", "FETCH_MAX_WAIT_MS", "READ_END_OFFSETS", "Producer", "Transport"]
 
 #: How long the broker may hold the worker's fetch when no data is there. Each hop's latency
 #: on a broker that always waits this long is up to this much (half of it on average).
@@ -35,6 +35,9 @@ FETCH_MAX_WAIT_MS = 100
 #: A commit's held changelog writes go out as one record batch per partition
 #: (streams/changelog_batches.py); False sends them one by one through Faust (a bench lever).
 BATCH_CHANGELOGS = True
+#: Table recovery reads each changelog partition's end from its records
+#: (streams/end_offsets.py); False trusts the broker's ListOffsets answer (a bench lever).
+READ_END_OFFSETS = True
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -48,7 +51,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         # Table recovery reads changelogs up to these ends: read past a broker that reports
         # a last batch's first offset (streams/end_offsets.py).
         reported = await super()._highwaters(partitions)
-        if self.consumer.in_transaction:
+        if self.consumer.in_transaction or not READ_END_OFFSETS:
             return reported
         return await true_end_offsets(self._create_probe_consumer, reported)  # type: ignore[return-value]
 
