@@ -9,8 +9,8 @@ produced before timing starts:
 4. latency p50/p99 from producing a probe contact to its 5m window gauge at /metrics, at half
    the rate of 3 (benchmarks/latency.py);
 5. worker memory: peak RSS, per 10k open contacts and per active queue (benchmarks/memory.py);
-6. the pipeline on rocksdb://, one worker and two: its two-worker speed-up as a fraction of
-   bare Faust's own (2).
+6. bare Faust and the pipeline on rocksdb://, one worker and two, in interleaved rounds
+   (benchmarks/scaling.py): the pipeline's two-worker speed-up as a fraction of bare Faust's.
 Every throughput figure is the median of `--repeat` runs. `--quick` is a shorter version.
 """
 
@@ -30,6 +30,7 @@ from benchmarks import runs as runs
 from benchmarks.latency import latency
 from benchmarks.memory import memory
 from benchmarks.procs import load, measure_and_write
+from benchmarks.scaling import scaling
 
 __all__ = ["GOALS", "main"]
 
@@ -147,7 +148,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         figures["bare_consumer_events_per_s"] = _median(
             "bare aiokafka consumer", args.repeat, lambda: runs.bare_consumer(ctx, records), float
         )
-    if "faust" in only or "scaling" in only:
+    if "faust" in only:
         figures["bare_faust_events_per_s"] = _median(
             "bare Faust agent, 1 worker", args.repeat, lambda: runs.bare_faust(ctx, records), float
         )
@@ -202,33 +203,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         detail["queues"] = mem.queues
     if "scaling" in only:
         # Two workers share the two cores with the broker: the ceiling is bare Faust's own
-        # two-worker speed-up, measured here in the same run, not 2x.
-        faust_two = _median(
-            "bare Faust agent, 2 workers",
-            args.repeat,
-            lambda: runs.bare_faust(ctx, records, workers=2),
-            float,
-        )
-        figures["bare_faust_two_workers_events_per_s"] = faust_two
-        figures["bare_faust_two_worker_speedup"] = faust_two / figures["bare_faust_events_per_s"]
-        # On rocksdb://, the store the docs say to use with more than one worker.
-        ctx.store = "rocksdb://"
-        rocks = [
-            _median(
-                f"full pipeline, {n} worker{'s' if n > 1 else ''}, rocksdb://",
-                args.repeat,
-                lambda n=n: runs.pipeline(ctx, records, workers=n),  # type: ignore[misc]
-                lambda r: r.events_per_s,
-            ).events_per_s
-            for n in (1, 2)
-        ]
-        ctx.store = args.store
-        figures["pipeline_rocksdb_events_per_s"] = rocks[0]
-        figures["two_workers_rocksdb_events_per_s"] = rocks[1]
-        figures["two_worker_speedup"] = rocks[1] / rocks[0]
-        figures["two_worker_speedup_vs_faust"] = (
-            figures["two_worker_speedup"] / figures["bare_faust_two_worker_speedup"]
-        )
+        # two-worker speed-up, measured in the same rounds (benchmarks/scaling.py), not 2x.
+        scaled, detail["two_worker_rounds"] = scaling(ctx, records, args.repeat)
+        figures.update(scaled)
 
     goals = {}
     for name, (op, target) in GOALS.items():

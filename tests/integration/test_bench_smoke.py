@@ -39,12 +39,15 @@ FIGURES = {
     "rss_mb_per_10k_open_contacts",
     "rss_kb_per_active_queue",
     "peak_rss_mb_open_contacts",
+    "bare_faust_scaling_one_worker_events_per_s",
     "bare_faust_two_workers_events_per_s",
     "bare_faust_two_worker_speedup",
     "pipeline_rocksdb_events_per_s",
     "two_workers_rocksdb_events_per_s",
     "two_worker_speedup",
     "two_worker_speedup_vs_faust",
+    "two_worker_speedup_vs_faust_lowest_round",
+    "two_worker_speedup_vs_faust_highest_round",
 }
 
 
@@ -70,6 +73,9 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     # Every input event makes at least its first hop's changelog write and its summary's share.
     assert figures["messages_produced_per_event"] >= figures["changelog_messages_per_event"]
     assert result["detail"]["messages_per_event_by_topic"], "the per-topic breakdown"
+    # One interleaved scaling round per repeat, its four throughputs kept.
+    (round_,) = result["detail"]["two_worker_rounds"]
+    assert round_["pipeline_two"] == figures["two_workers_rocksdb_events_per_s"]
     assert set(result["goals"]) == set(GOALS)
     assert all(isinstance(g["met"], bool) for g in result["goals"].values())
     assert result["params"]["events"] == 2000
