@@ -9,9 +9,9 @@ that `pillarwatch markers eval` can print figures per kind.
 
 The split is fixed by who wrote a row, not by a hash: `dev` is everything the detector may be
 tuned on (the first lexicons' sentences, `source: "v1"`; the retired first test split,
-`"retired-test"`; lines written while tuning); `test` is written by people who never saw the
-detector (`"source": "holdout-2026-12"`, TEST_SOURCE) and is scored once per change of the
-detector. tests/unit/test_marker_sets.py pins it and checks that nothing of it leaks.
+`"retired-test"`; the retired second one, `"retired-test-2026-12"`; lines written while
+tuning); `test` is written by people who never saw the detector, the lexicons or dev
+(`"source": "holdout-2026-12b"`, TEST_SOURCE) and is scored once per change of the detector. tests/unit/test_marker_sets.py pins it and checks that nothing of it leaks.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ BITS: Final[dict[str, int]] = {"complaint": COMPLAINT, "apology": APOLOGY, "empa
 # Which markers count for which speaker (the stream applies the same rule).
 ROLE_MASK: Final[dict[str, int]] = {"customer": COMPLAINT, "agent": APOLOGY | EMPATHY}
 # The source every row of the test split carries: written apart from the detector.
-TEST_SOURCE: Final = "holdout-2026-12"
+TEST_SOURCE: Final = "holdout-2026-12b"
 
 
 @dataclass(frozen=True, slots=True)
