@@ -46,6 +46,7 @@ FIGURES = {
     "two_workers_rocksdb_events_per_s",
     "two_worker_speedup",
     "two_worker_speedup_vs_faust",
+    "two_worker_speedup_vs_faust_median_round",
     "two_worker_speedup_vs_faust_lowest_round",
     "two_worker_speedup_vs_faust_highest_round",
 }

@@ -26,6 +26,7 @@ def test_speedups_are_medians_of_two_workers_over_medians_of_one() -> None:
     assert got["two_worker_speedup_vs_faust"] == pytest.approx(0.7734375)
     # Per round: (1000/800)/(6000/4000) = 0.8333; (1400/700)/(9000/5000) = 1.1111;
     # (1100/900)/(8000/4500) = 0.6875.
+    assert got["two_worker_speedup_vs_faust_median_round"] == pytest.approx(5 / 6)
     assert got["two_worker_speedup_vs_faust_lowest_round"] == pytest.approx(0.6875)
     assert got["two_worker_speedup_vs_faust_highest_round"] == pytest.approx(10 / 9)
 
