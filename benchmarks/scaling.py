@@ -58,7 +58,7 @@ def figures(rounds: Sequence[Round]) -> dict[str, float]:
         "two_worker_speedup": p2 / p1,
         "two_worker_speedup_vs_faust": (p2 / p1) / (f2 / f1),
         # The rounds' own fractions: their median, and their spread. The median of ratios and
-        # the ratio of medians above differ when the rounds spread (session 17: 0.94 and 1.12).
+        # the ratio of medians above differ when the rounds spread (session 17: 0.94 and 1.11).
         "two_worker_speedup_vs_faust_median_round": float(median(per_round)),
         "two_worker_speedup_vs_faust_lowest_round": min(per_round),
         "two_worker_speedup_vs_faust_highest_round": max(per_round),
