@@ -11,7 +11,8 @@ The split is fixed by who wrote a row, not by a hash: `dev` is everything the de
 tuned on (the first lexicons' sentences, `source: "v1"`; the retired first test split,
 `"retired-test"`; the retired second one, `"retired-test-2026-12"`; lines written while
 tuning); `test` is written by people who never saw the detector, the lexicons or dev
-(`"source": "holdout-2026-12b"`, TEST_SOURCE) and is scored once per change of the detector. tests/unit/test_marker_sets.py pins it and checks that nothing of it leaks.
+(`"source": "holdout-2026-12b"`, TEST_SOURCE) and is scored once per change of the detector.
+tests/unit/test_marker_sets.py pins it and checks that nothing of it leaks.
 """
 
 from __future__ import annotations

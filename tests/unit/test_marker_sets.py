@@ -2,7 +2,8 @@
 
 The test split (tests/data/markers/test/) is written by people who never saw the detector, all
 rows with source holdout-2026-12b, and scored once per change of the detector; dev is everything
-else (the earlier test splits among it, retired after they had been scored several times). Tests that need the test split fail with "no test split: ..." while it is absent.
+else (the earlier test splits among it, retired after they had been scored several times).
+Tests that need the test split fail with "no test split: ..." while it is absent.
 
 What the leak check can catch: a test line (or any run of LEAK_WORDS consecutive words of one,
 after normalisation) copied into a lexicon (patterns, notes, comments), into the detector's
