@@ -29,6 +29,7 @@ __all__ = [
 # The bits `NgramModel.classify` reports, in the order of the weights: models.markers' COMPLAINT,
 # APOLOGY and EMPATHY (tests/unit/test_markers.py checks they agree).
 BITS: Final = (1, 2, 4)
+_ALL: Final = BITS[0] | BITS[1] | BITS[2]
 # A logistic model per marker over character n-grams of each normalised word, trained on the
 # dev split by `pillarwatch markers train` (models/marker_eval/classifier.py) and shipped as
 # models/lexicons/ngram_model.json: {"sizes", "weights": {gram: [complaint, apology,
@@ -56,6 +57,35 @@ QUESTION: Final = "_q"
 
 def _logit(probability: float) -> float:
     return math.log(probability / (1 - probability))
+
+
+def _floors(raw: object, field: str) -> list[float]:
+    """Logits of a probability, or of one probability per marker, read from the model file."""
+    if isinstance(raw, int | float):
+        probabilities = [float(raw)] * len(BITS)
+    elif isinstance(raw, list):
+        probabilities = [t for t in raw if isinstance(t, int | float)]
+    else:
+        probabilities = []
+    if len(probabilities) != len(BITS) or not all(0 < t < 1 for t in probabilities):
+        raise ValueError(
+            f"ngram model: {field} must be a probability or {len(BITS)} of them "
+            f"(complaint, apology, empathy), each between 0 and 1, not {raw!r}"
+        )
+    return [_logit(t) for t in probabilities]
+
+
+def _veto_floors(raw: object) -> list[float]:
+    """The veto's logits; a null in a per-marker list never vetoes (minus infinity)."""
+    if isinstance(raw, list) and len(raw) == len(BITS) and None in raw:
+        given = [0.5 if v is None else v for v in raw]
+        floors = _floors(given, "veto")
+        return [-math.inf if v is None else floor for v, floor in zip(raw, floors, strict=True)]
+    return _floors(raw, "veto")
+
+
+def _triple(values: list[float]) -> tuple[float, float, float]:
+    return values[0], values[1], values[2]
 
 
 def word_features(word: str, sizes: tuple[int, ...] = SIZES) -> set[str]:
@@ -116,26 +146,22 @@ class NgramModel:
         )
         # One probability for every marker, or one per marker [complaint, apology, empathy];
         # 0.5 is the plain logistic decision.
-        raw_threshold = raw.get("threshold", 0.5)
-        if isinstance(raw_threshold, int | float):
-            thresholds = [float(raw_threshold)] * len(BITS)
-        elif isinstance(raw_threshold, list):
-            thresholds = [t for t in raw_threshold if isinstance(t, int | float)]
-        else:
-            thresholds = []
-        if len(thresholds) != len(BITS) or not all(0 < t < 1 for t in thresholds):
-            raise ValueError(
-                f"ngram model: threshold must be a probability or {len(BITS)} of them "
-                f"(complaint, apology, empathy), each between 0 and 1, not {raw_threshold!r}"
-            )
-        floors = [_logit(t) for t in thresholds]
+        floors = _floors(raw.get("threshold", 0.5), "threshold")
+        # The veto: a marker the lexicon finds counts only when the classifier gives it at least
+        # this probability (models.markers.detect). None (a model file without "veto"): the
+        # lexicon's finds always count. Logits, like the thresholds.
+        # A list may hold null for a marker the classifier never vetoes.
+        raw_veto = raw.get("veto")
+        self.veto_logits: tuple[float, float, float] | None = (
+            None if raw_veto is None else _triple(_veto_floors(raw_veto))
+        )
         if raw.get("evidence", True):
             # The words must speak for the marker: when the bias alone is above the threshold
             # (complaint, trained mostly on complaining customer lines), a message of words the
             # model does not know, or words that say nothing, would count. So the floor is at
             # least the bias: the words' logits must add up to more than zero.
             floors = [max(floor, bias) for floor, bias in zip(floors, self.bias, strict=True)]
-        self.min_logits: tuple[float, float, float] = (floors[0], floors[1], floors[2])
+        self.min_logits: tuple[float, float, float] = _triple(floors)
         # word -> its three logits, for at most _WORD_CACHE words.
         self.word_cache: dict[str, tuple[float, float, float]] = {}
 
@@ -161,8 +187,8 @@ class NgramModel:
                     empathy += weight[2]
             self.word_cache[word] = (complaint, apology, empathy)
 
-    def classify(self, norm: str, question: bool = False) -> int:
-        """Markers found in a normalised message; `question`: its raw text asks (`asks`),
+    def logits(self, norm: str, question: bool = False) -> tuple[float, float, float]:
+        """Each marker's logit for a normalised message; `question`: its raw text asks (`asks`),
         which counts only for a model trained with the question word."""
         complaint, apology, empathy = self.bias
         words = norm.split()
@@ -188,10 +214,26 @@ class NgramModel:
             complaint += c
             apology += a
             empathy += e
-        complaint_floor, apology_floor, empathy_floor = self.min_logits
-        complaint_bit, apology_bit, empathy_bit = BITS
-        return (
-            (complaint_bit if complaint > complaint_floor else 0)
-            | (apology_bit if apology > apology_floor else 0)
-            | (empathy_bit if empathy > empathy_floor else 0)
-        )
+        return complaint, apology, empathy
+
+    def classify(self, norm: str, question: bool = False) -> int:
+        """Markers found in a normalised message (`logits` above each marker's floor)."""
+        return _above(self.logits(norm, question), self.min_logits)
+
+    def judge(self, norm: str, question: bool = False) -> tuple[int, int]:
+        """(markers found, markers not vetoed) for one message, its logits computed once.
+
+        Not vetoed: the markers whose probability reaches the veto, so a lexicon's find of
+        them may count; every marker when the model has no veto."""
+        logits = self.logits(norm, question)
+        allowed = _ALL if self.veto_logits is None else _above(logits, self.veto_logits)
+        return _above(logits, self.min_logits), allowed
+
+
+def _above(logits: tuple[float, float, float], floors: tuple[float, float, float]) -> int:
+    complaint_bit, apology_bit, empathy_bit = BITS
+    return (
+        (complaint_bit if logits[0] > floors[0] else 0)
+        | (apology_bit if logits[1] > floors[1] else 0)
+        | (empathy_bit if logits[2] > floors[2] else 0)
+    )

@@ -351,13 +351,14 @@ def detect(
 
     `lang` is a BCP 47 tag; when it is missing or not one of LANGUAGES the language is
     detected from the text (`detect_languages`), and a text in none of them has no markers.
-    A marker counts when the language's lexicon or the n-gram classifier (`model`, the
-    shipped one by default) finds it (`classifier=False`: the lexicon alone). A signal inside
-    a cancelling phrase ("no need to apologise") does not count, from either, nor any "sorry"
-    that asks the other side to repeat ("sorry, could you say that again?"). The classifier
-    judges each marker only as it was trained (complaint on customer lines, the others on
-    agent lines), so the caller keeps only the markers of the speaker's role, as the stream
-    does.
+    A marker counts when the n-gram classifier (`model`, the shipped one by default) finds
+    it, or when the language's lexicon finds it and the classifier does not veto it (gives it
+    less than the model's `veto` probability); `classifier=False`: the lexicon alone. A
+    signal inside a cancelling phrase ("no need to apologise") does not count, from either,
+    nor any "sorry" that asks the other side to repeat ("sorry, could you say that again?").
+    The classifier judges each marker only as it was trained (complaint on customer lines,
+    the others on agent lines), so the caller keeps only the markers of the speaker's role,
+    as the stream does.
     """
     norm, lexicons = _prepared(text, lang)
     if not lexicons:
@@ -375,7 +376,11 @@ def detect(
             # Whether the message asks, for a model trained with the question word: the
             # message's, also for its clauses below.
             question = chosen.question and asks(text)
-            found |= chosen.classify(norm, question) & ~cancelled
+            by_model, not_vetoed = chosen.judge(norm, question)
+            # The lexicon's finds count only where the classifier does not all but rule them
+            # out (its veto): on new writers' lines the lexicons' apology and complaint
+            # patterns fire on requests to repeat and on praise (docs/markers.md, round 11).
+            found = (found & not_vetoed) | (by_model & ~cancelled)
             if found & APOLOGY and not (found | cancelled) & EMPATHY:
                 # The apology's words weigh against empathy: judge each clause on its own.
                 found |= found_in_a_clause(

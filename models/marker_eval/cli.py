@@ -127,6 +127,16 @@ def _eval(argv: Sequence[str]) -> int:
     return 1 if failing else 0
 
 
+def _veto(raw: str) -> float | list[float | None]:
+    """--veto: a probability, or three (complaint, apology, empathy) where 'none' never vetoes."""
+    parts = raw.split(",")
+    if len(parts) == 1:
+        return float(raw)
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError("give one probability or three: complaint,apology,empathy")
+    return [None if part.strip() == "none" else float(part) for part in parts]
+
+
 def _cv(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="pillarwatch markers cv",
@@ -137,6 +147,17 @@ def _cv(argv: Sequence[str]) -> int:
     parser.add_argument("--option", choices=(*NAMES, "all"), default=_STREAM)
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--threshold", type=float, help="classifier probability threshold")
+    parser.add_argument(
+        "--veto",
+        type=_veto,
+        help="a lexicon find counts when the classifier gives it this probability: one for "
+        "every marker, or complaint,apology,empathy with 'none' for no veto (none,0.05,0.05)",
+    )
+    parser.add_argument(
+        "--batches",
+        help="comma-separated sources: leave each batch out in turn instead of k folds "
+        "(e.g. retired-test-2026-12,dev-2026-12h: batches no lexicon entry was written from)",
+    )
     parser.add_argument("--errors", action="store_true", help="list held-out mistakes")
     parser.add_argument("--pairs", action=argparse.BooleanOptionalAction, help="word-pair features")
     parser.add_argument(
@@ -159,6 +180,7 @@ def _cv(argv: Sequence[str]) -> int:
         return 2
     names = list(NAMES) if args.option == "all" else [args.option]
     source = args.source
+    batches = tuple(args.batches.split(",")) if args.batches else ()
     totals = cross_validate(
         sets,
         names,
@@ -168,10 +190,13 @@ def _cv(argv: Sequence[str]) -> int:
         pairs=args.pairs,
         question=args.question,
         pair_min=args.pair_min,
+        veto=args.veto,
+        batches=batches,
     )
     rows = "" if source is None else f", rows of source {source}"
+    how = f"batches {', '.join(batches)} each held out" if batches else f"{args.folds}-fold CV"
     for name in names:
-        title = f"{name} ({args.folds}-fold CV on dev{rows})"
+        title = f"{name} ({how} on dev{rows})"
         _print_cells(title, totals[name], args.errors, False)
     return 0
 

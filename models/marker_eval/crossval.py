@@ -48,29 +48,42 @@ def cross_validate(
     pairs: bool | None = None,
     question: str | None = None,
     pair_min: float | None = None,
+    veto: float | list[float | None] | None = None,
+    batches: Sequence[str] = (),
 ) -> dict[str, dict[str, dict[str, Counts]]]:
     """Counts per option, language and marker, each row scored by a model that never saw it.
 
-    `threshold`: the classifier's probability threshold (default: the trainer's THRESHOLD).
+    `threshold`, `veto`: the classifier's probability threshold and veto (default: the
+    trainer's THRESHOLD and VETO).
     `scored`: which held-out rows are counted (all are trained on in the other folds).
     `pairs`, `question`, `pair_min`: word-pair features, the question word, the pairs kept
     (default: the trainer's PAIRS, QUESTION_WORD, PAIR_MIN).
+    `batches`: leave one batch out instead of k folds: each named source is held out in turn
+    and the model trained on every other row; rows of other sources are only trained on. New
+    writers' batches held out so estimate how the detector does on lines by people it never
+    read, which k random folds (every writer on both sides) overstate.
     """
-    from pillarwatch.models.marker_eval.classifier import THRESHOLD, train
+    from pillarwatch.models.marker_eval.classifier import THRESHOLD, VETO, train
+
+    def fold(ex: Example) -> int:
+        if batches:
+            return batches.index(ex.source) if ex.source in batches else -1
+        return fold_of(ex, folds)
 
     totals: dict[str, dict[str, dict[str, Counts]]] = {
         name: {lang: {} for lang in sets} for name in names
     }
-    for held_out in range(folds):
+    for held_out in range(len(batches) or folds):
         rest: Iterable[Example] = (
-            ex for rows in sets.values() for ex in rows if fold_of(ex, folds) != held_out
+            ex for rows in sets.values() for ex in rows if fold(ex) != held_out
         )
         raw = train(rest, pairs=pairs, question=question, pair_min=pair_min)
         raw["threshold"] = THRESHOLD if threshold is None else threshold
+        raw["veto"] = VETO if veto is None else veto
         model = NgramModel(raw)
         detectors = options(model)
         for lang, rows in sets.items():
-            fold = [ex for ex in rows if fold_of(ex, folds) == held_out and scored(ex)]
+            chosen = [ex for ex in rows if fold(ex) == held_out and scored(ex)]
             for name in names:
-                merge(totals[name][lang], score(fold, detectors[name]))
+                merge(totals[name][lang], score(chosen, detectors[name]))
     return totals

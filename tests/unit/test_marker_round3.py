@@ -33,7 +33,11 @@ from pillarwatch.models.markers import APOLOGY, COMPLAINT, EMPATHY, NgramModel, 
 def test_a_courtesy_opener_that_asks_or_waits_is_not_an_apology(
     lang: str, text: str, apology: bool
 ) -> None:
-    assert bool(detect(text, lang) & APOLOGY) is apology
+    # The rule, on the lexicon's finds: the shipped classifier may still veto a lexicon's
+    # apology (tests/unit/test_marker_veto.py), and gives the long last line 0.02.
+    assert bool(detect(text, lang, classifier=False) & APOLOGY) is apology
+    if not apology:
+        assert detect(text, lang) & APOLOGY == 0
 
 
 def _toy(threshold: object = 0.5, bias: list[float] | None = None) -> NgramModel:
