@@ -13,15 +13,19 @@ import math
 from itertools import pairwise
 from typing import Any, Final
 
+from pillarwatch.models.marker_text import normalise
+
 __all__ = [
     "BITS",
     "NGRAM_MODEL",
     "QUESTION",
     "QUESTION_MARKS",
+    "QUESTION_OPENERS",
     "SIZES",
     "NgramModel",
     "asks",
     "char_ngrams",
+    "opens_a_question",
     "word_features",
     "word_pairs",
 ]
@@ -99,6 +103,38 @@ def asks(text: str) -> bool:
     return "?" in text or ";" in text or "\u037e" in text or "\uff1f" in text
 
 
+# Words that open a question in the eleven languages, normalised (lower case, no accents): a
+# message that starts with one asks even when it is typed without "?" ("what is my balance",
+# "gdzie jest moja paczka"). One set for every language, as the classifier has no language:
+# a word that opens a statement in another ("wie gesagt", "как я уже писал": "as I said") gets
+# the question feature too, and the model weighs the rest of the message as it learned.
+_OPENERS_BY_LANGUAGE: Final = {
+    "en": "what where when how why who which whats wheres hows can could would will do does did "
+    "is are have has",
+    "de": "was wo wann wie warum wieso weshalb wer welche welcher welches kann konnen konnt "
+    "kannst ist sind gibt habt hast",
+    "fr": "quoi ou quand comment pourquoi qui quel quelle quels quelles combien peut pouvez avez",
+    "es": "donde cuando como quien cual cuanto cuanta cuantos puede pueden podria podrian hay "
+    "tienen",
+    "it": "dove quando come perche chi quale quanto quanta quanti posso potete puo",
+    "pt": "onde quando como quem qual quanto quanta quantos quantas posso pode podem",
+    "ro": "unde cand cum cine care cat cati pot puteti exista",
+    "pl": "co gdzie kiedy jak dlaczego czemu kto ktory ktora ile czy mozna moge mozecie",
+    "el": "τι που ποτε πως γιατι ποιος ποια ποιο ποσο ποσα μπορω μπορειτε υπαρχει",
+    "ru": "что где когда как почему зачем кто какой какая сколько можно могу можете",
+    "uk": "що де коли як чому навіщо хто який яка скільки можу чи",
+}
+QUESTION_OPENERS: Final = frozenset(
+    normalise(word).strip() for words in _OPENERS_BY_LANGUAGE.values() for word in words.split()
+)
+
+
+def opens_a_question(norm: str) -> bool:
+    """Whether a normalised message starts with one of QUESTION_OPENERS."""
+    words = norm.split(maxsplit=1)
+    return bool(words) and words[0] in QUESTION_OPENERS
+
+
 def word_pairs(words: list[str]) -> set[str]:
     """Adjacent word pairs as features ("thanks_for", "for_nothing"): `_` never occurs in a
     normalised word, so a pair cannot collide with a word's n-gram."""
@@ -141,6 +177,9 @@ class NgramModel:
         )
         # Whether the model was trained with QUESTION; its three weights when it was.
         self.question = bool(raw.get("question", False))
+        # Whether QUESTION was also given to messages that open with a question word and have no
+        # "?" (eleventh round); a model file without the field was trained on "?" alone.
+        self.question_openers = bool(raw.get("question_openers", False))
         self.question_logits: tuple[float, float, float] = self.weights.get(
             QUESTION, (0.0, 0.0, 0.0)
         )
@@ -215,6 +254,13 @@ class NgramModel:
             apology += a
             empathy += e
         return complaint, apology, empathy
+
+    def asks(self, text: str, norm: str) -> bool:
+        """Whether the message gets QUESTION: a question mark, or (question_openers) a question
+        word first. False for a model trained without QUESTION."""
+        if not self.question:
+            return False
+        return asks(text) or (self.question_openers and opens_a_question(norm))
 
     def classify(self, norm: str, question: bool = False) -> int:
         """Markers found in a normalised message (`logits` above each marker's floor)."""

@@ -300,7 +300,7 @@ def classify(norm: str, model: NgramModel | None = None, text: str | None = None
     chosen = model or _MODEL
     if chosen is None:
         return 0
-    return chosen.classify(norm, chosen.question and text is not None and asks(text))
+    return chosen.classify(norm, text is not None and chosen.asks(text, norm))
 
 
 # --- detection ---------------------------------------------------------------------------
@@ -375,7 +375,7 @@ def detect(
         if chosen is not None:
             # Whether the message asks, for a model trained with the question word: the
             # message's, also for its clauses below.
-            question = chosen.question and asks(text)
+            question = chosen.asks(text, norm)
             by_model, not_vetoed = chosen.judge(norm, question)
             # The lexicon's finds count only where the classifier does not all but rule them
             # out (its veto): on new writers' lines the lexicons' apology and complaint

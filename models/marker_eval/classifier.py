@@ -22,7 +22,7 @@ from pillarwatch.models.marker_eval.sets import (
     load_split,
     split_digest,
 )
-from pillarwatch.models.marker_ngrams import QUESTION, asks
+from pillarwatch.models.marker_ngrams import QUESTION, asks, opens_a_question
 from pillarwatch.models.markers import NGRAM_MODEL, SIZES, char_ngrams, normalise
 
 __all__ = ["MODEL_PATH", "train", "write_model"]
@@ -56,9 +56,10 @@ THRESHOLD: Final = 0.6
 # by writers the lexicons never read, the lexicons' apology patterns fired on requests to repeat:
 # leaving out the two lexicon-free batches (threshold 0.6, pairs), "either finds it" met the
 # goal in 16 cells (apology P 0.90 / R 0.98), the veto [None, 0.05, 0.05] in 21 (apology P
-# 0.96 / R 0.96). A complaint veto bought as many cells but dropped plain complaints: the
-# classifier learned "complain" from negated lines ("no complaints, thanks") and gives "I want to
-# complain about my bill" 0.02 (docs/markers.md, eleventh round).
+# 0.96 / R 0.96). Complaint is never vetoed: leaving out four lexicon-free batches, a veto at
+# 0.02 raised its precision from 0.810 to 0.829 (recall 0.869 to 0.864, 21 cells either way),
+# but the classifier learned "complain" from negated lines ("no complaints, thanks") and gives
+# "I want to complain about my bill" 0.017 (docs/markers.md, eleventh round).
 VETO: Final[list[float | None]] = [None, 0.05, 0.05]
 # Adjacent word pairs as features besides each word's n-grams. Off until the eleventh round (no
 # clear gain on 8,404 dev rows or fewer); on 10,620 rows, leaving one of six writers' batches
@@ -79,6 +80,11 @@ PAIR_MIN: Final[float | None] = 0.1
 # docs/markers.md) it cut the held-out false complaints by a quarter and found as many complaints;
 # for all three markers it also cost empathy recall.
 QUESTION_WORD: Final = "complaint"
+# Whether a message that starts with a question word (marker_ngrams.QUESTION_OPENERS) gets the
+# question pseudo-word too, "?" or not. Eleventh round: the classifier called "what is my
+# balance" and "where is my parcel" complaints (0.84, 0.86; a stream test caught it), and dev's
+# 420 questions typed without "?", held out, had complaint precision 0.56 (docs/markers.md).
+OPENERS: Final = True
 QUESTION_CHOICES: Final = ("none", "complaint", "all")
 # How much more a row without the marker weighs than under "balanced" class weights, per
 # marker (complaint, apology, empathy). Above 1 buys precision with recall: complaint at 2 and
@@ -108,9 +114,11 @@ def _class_weights(y: list[bool], negative_weight: float) -> dict[bool, float]:
     }
 
 
-def _features(pairs: bool, question: bool) -> Callable[[str], list[str]]:
+def _features(pairs: bool, question: bool, openers: bool) -> Callable[[str], list[str]]:
     def analyse(text: str) -> list[str]:
-        return char_ngrams(normalise(text), SIZES, pairs, question and asks(text))
+        norm = normalise(text)
+        asked = asks(text) or (openers and opens_a_question(norm))
+        return char_ngrams(norm, SIZES, pairs, question and asked)
 
     return analyse
 
@@ -130,6 +138,7 @@ def train(
     pairs: bool | None = None,
     question: str | None = None,
     pair_min: float | None = None,
+    openers: bool | None = None,
 ) -> dict[str, object]:
     """Fit the models; return the JSON-ready model.
 
@@ -145,6 +154,7 @@ def train(
     if question not in QUESTION_CHOICES:
         raise ValueError(f"question must be one of {QUESTION_CHOICES}, not {question!r}")
     pair_min = PAIR_MIN if pair_min is None else pair_min
+    openers = OPENERS if openers is None else openers
     rows = list(examples)
     test_lines = _test_lines(folder)
     for ex in rows:
@@ -158,7 +168,7 @@ def train(
             # Counts, not presence: the runtime adds up each distinct word's logits, so a gram
             # shared by two words weighs twice (models.markers.NgramModel).
             analyzer=_features(
-                pairs, question == "all" or (question == "complaint" and index == 0)
+                pairs, question == "all" or (question == "complaint" and index == 0), openers
             ),
         )
         if not chosen:
@@ -182,6 +192,7 @@ def train(
         "sizes": list(SIZES),
         "pairs": pairs,
         "question": QUESTION in weights,
+        "question_openers": openers,
         "weights": weights,
         "bias": bias,
         "threshold": THRESHOLD,

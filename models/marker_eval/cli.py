@@ -161,6 +161,11 @@ def _cv(argv: Sequence[str]) -> int:
     parser.add_argument("--errors", action="store_true", help="list held-out mistakes")
     parser.add_argument("--pairs", action=argparse.BooleanOptionalAction, help="word-pair features")
     parser.add_argument(
+        "--openers",
+        action=argparse.BooleanOptionalAction,
+        help="the question word also for a message that starts with a question word",
+    )
+    parser.add_argument(
         "--pair-min", type=float, help="with --pairs: keep pairs weighing at least this"
     )
     parser.add_argument(
@@ -192,6 +197,7 @@ def _cv(argv: Sequence[str]) -> int:
         pair_min=args.pair_min,
         veto=args.veto,
         batches=batches,
+        openers=args.openers,
     )
     rows = "" if source is None else f", rows of source {source}"
     how = f"batches {', '.join(batches)} each held out" if batches else f"{args.folds}-fold CV"

@@ -50,14 +50,16 @@ def cross_validate(
     pair_min: float | None = None,
     veto: float | list[float | None] | None = None,
     batches: Sequence[str] = (),
+    openers: bool | None = None,
 ) -> dict[str, dict[str, dict[str, Counts]]]:
     """Counts per option, language and marker, each row scored by a model that never saw it.
 
     `threshold`, `veto`: the classifier's probability threshold and veto (default: the
     trainer's THRESHOLD and VETO).
     `scored`: which held-out rows are counted (all are trained on in the other folds).
-    `pairs`, `question`, `pair_min`: word-pair features, the question word, the pairs kept
-    (default: the trainer's PAIRS, QUESTION_WORD, PAIR_MIN).
+    `pairs`, `question`, `pair_min`, `openers`: word-pair features, the question word, the
+    pairs kept, the question word for a question word first (default: the trainer's PAIRS,
+    QUESTION_WORD, PAIR_MIN, OPENERS).
     `batches`: leave one batch out instead of k folds: each named source is held out in turn
     and the model trained on every other row; rows of other sources are only trained on. New
     writers' batches held out so estimate how the detector does on lines by people it never
@@ -77,7 +79,7 @@ def cross_validate(
         rest: Iterable[Example] = (
             ex for rows in sets.values() for ex in rows if fold(ex) != held_out
         )
-        raw = train(rest, pairs=pairs, question=question, pair_min=pair_min)
+        raw = train(rest, pairs=pairs, question=question, pair_min=pair_min, openers=openers)
         raw["threshold"] = THRESHOLD if threshold is None else threshold
         raw["veto"] = VETO if veto is None else veto
         model = NgramModel(raw)
