@@ -129,6 +129,45 @@ def test_folds_are_fixed_by_the_text_and_every_row_is_held_out_once() -> None:
     assert counts.tp + counts.fn == 20  # each complaint scored once, by a model without it
 
 
+def test_leaving_a_batch_out_never_trains_on_it_and_scores_only_the_named_batches() -> None:
+    # Batch "b" holds the only lines with "zorblax" (complaints) and "flumph" (calm): held out
+    # as a batch, its model has never seen either word; in 5 random folds the other folds' lines
+    # teach both words. Rows of other sources are trained on and never scored.
+    def rows(source: str, texts: list[str], labels: int) -> list[Example]:
+        return [
+            Example("en", f"{t} {i}", "customer", labels, source=source)
+            for i in range(5)
+            for t in texts
+        ]
+
+    sets = {
+        "en": rows("rest", ["this is a joke", "third time i write", "useless"], COMPLAINT)
+        + rows("rest", ["can i pay by card", "thanks a lot", "ok"], 0)
+        + rows("a", ["absolutely useless", "a joke again"], COMPLAINT)
+        + rows("a", ["pay by card please", "ok thanks"], 0)
+        + rows("b", ["zorblax zorblax", "so zorblax"], COMPLAINT)
+        + rows("b", ["flumph flumph", "so flumph"], 0)
+    }
+    held_out = cross_validate(sets, ["classifier"], batches=("a", "b"))["classifier"]["en"]
+    assert held_out["complaint"].tp + held_out["complaint"].fn == 20  # batches a and b only
+    only_b = cross_validate(
+        sets, ["classifier"], batches=("a", "b"), scored=lambda ex: ex.source == "b"
+    )["classifier"]["en"]["complaint"]
+    assert (only_b.tp, only_b.fn) == (0, 10)  # unknown words: never a complaint
+    folds = cross_validate(sets, ["classifier"], scored=lambda ex: ex.source == "b")
+    assert folds["classifier"]["en"]["complaint"].tp > 0
+
+
+@pytest.mark.parametrize("bad", ["0.05,0.05", "none,high,0.1"])
+def test_cv_refuses_a_veto_that_is_not_one_or_three_probabilities(
+    bad: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["cv", "--veto", bad])
+    assert exit_.value.code == 2
+    assert "--veto" in capsys.readouterr().err
+
+
 def test_a_bad_row_names_its_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "dev").mkdir()
     (tmp_path / "dev" / "en.jsonl").write_text('{"text": "x", "role": "boss", "labels": []}\n')
