@@ -79,7 +79,8 @@ PAIRS: Final = True
 # met the goal in the same 21 cells as keeping all (complaint P/R 0.844/0.882 against
 # 0.846/0.885, read off the per-language table), and the loaded model took 28 MB of memory in
 # place of 38. Trained on 14,833 rows: 82,850 weights (21,049 pairs), 32 MB (the tenth round's:
-# 21; RSS before and after reading the file and building NgramModel, in a fresh process).
+# 21; RSS before and after reading the file and building NgramModel, in a fresh process); on
+# 16,888 (twelfth round): 89,806 weights (24,277 pairs), 36 MB.
 PAIR_MIN: Final[float | None] = 0.1
 # Which markers' models get the question pseudo-word (marker_ngrams.QUESTION) for a message whose
 # raw text holds a question mark: "none", "complaint" or "all" (`pillarwatch markers cv

@@ -20,30 +20,30 @@ MARGIN: Final = 0.05
 # holdout-2026-12b, 2,010 rows, written on 2026-12-03 by six annotators who never saw the
 # detector, the lexicons or dev) replaced the first (holdout-2026-12), which had been scored
 # seven times (23 of 33 cells at the last) and is now dev (retired-test-2026-12). It has been
-# scored five times with `pillarwatch markers eval --option all --split test`, all on
+# scored six times with `pillarwatch markers eval --option all --split test`, all on
 # 2026-12-03: at 12:16 UTC with the detector then on main (12 of 33 cells), at 12:20 UTC after
 # `pillarwatch markers train` on the new dev split (11 of 33), at 12:37 UTC after the tenth
-# round (10 of 33), at 14:47 UTC after the eleventh round's first part (1,643 dev rows by eight
-# new annotators, the classifier's veto on the lexicons' apology and empathy finds, word pairs,
-# threshold 0.6; 20 of 33), and at 15:16 UTC after its second part (2,570 customer rows by
-# eight more annotators, the question word for messages that open with a question word; 20 of
-# 33; these figures). Every setting was chosen by leaving out dev batches no lexicon entry was
-# written from; nothing in the detector changed after any scoring because of it.
-# docs/markers.md lists every measurement made on a test split.
+# round (10 of 33), at 14:47 UTC after the eleventh round's first part (20 of 33), at 15:16 UTC
+# after its second part (20 of 33), and at 17:36 UTC after the twelfth round (2,055 dev rows by
+# eight new annotators, the classifier retrained; 19 of 33; these figures). Every setting was
+# chosen by leaving out dev batches no lexicon entry was written from; nothing in the detector
+# changed after any scoring because of it. docs/markers.md lists every measurement made on a
+# test split.
 MISSED: Final[dict[tuple[str, str], tuple[float, float]]] = {
-    ("de", "complaint"): (0.87, 0.90),  # P 49/56, R 49/54
-    ("el", "complaint"): (0.90, 0.88),  # P 47/52, R 47/53
-    ("en", "complaint"): (0.91, 0.80),  # P 61/67, R 61/76
-    ("es", "complaint"): (0.88, 0.86),  # P 44/50, R 44/51
-    ("es", "apology"): (0.86, 1.00),  # P 25/29, R 25/25
-    ("es", "empathy"): (0.96, 0.89),  # P 26/27, R 26/29
+    ("de", "complaint"): (0.89, 0.92),  # P 50/56, R 50/54
+    ("de", "empathy"): (0.95, 0.87),  # P 21/22, R 21/24
+    ("en", "complaint"): (0.91, 0.81),  # P 62/68, R 62/76
+    ("es", "complaint"): (0.88, 0.90),  # P 46/52, R 46/51
+    ("es", "apology"): (0.89, 1.00),  # P 25/28, R 25/25
+    ("es", "empathy"): (0.96, 0.86),  # P 25/26, R 25/29
     ("it", "complaint"): (0.82, 0.87),  # P 47/57, R 47/54
-    ("pl", "complaint"): (0.84, 0.90),  # P 49/58, R 49/54
+    ("pl", "complaint"): (0.83, 0.87),  # P 47/56, R 47/54
     ("pl", "empathy"): (1.00, 0.89),  # P 26/26, R 26/29
-    ("pt", "complaint"): (0.81, 0.87),  # P 47/58, R 47/54
-    ("ro", "complaint"): (0.79, 0.78),  # P 43/54, R 43/55
-    ("ru", "complaint"): (0.84, 0.92),  # P 50/59, R 50/54
-    ("uk", "complaint"): (0.78, 0.81),  # P 45/57, R 45/55
+    ("pt", "complaint"): (0.84, 0.92),  # P 50/59, R 50/54
+    ("ro", "complaint"): (0.78, 0.81),  # P 45/57, R 45/55
+    ("ro", "empathy"): (1.00, 0.89),  # P 25/25, R 25/28
+    ("ru", "complaint"): (0.86, 0.94),  # P 51/59, R 51/54
+    ("uk", "complaint"): (0.80, 0.81),  # P 45/56, R 45/55
 }
 
 
